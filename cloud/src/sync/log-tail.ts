@@ -1,0 +1,242 @@
+/**
+ * The tail of the change log, shared by every shape request and worker of this instance.
+ *
+ *   commit ──NOTIFY kefu_sync──► refresh() ──► entries (ring, whole transactions) ──► waiters
+ *                 (or the fallback poll, so nothing depends on the notification)
+ *
+ * `head` is the highest sealed LSN read so far. Because LSNs are drawn at commit under one
+ * lock, every transaction at or below `head` is committed and visible: the ring never has gaps.
+ * Requests behind the ring's start read the log from the database instead.
+ */
+import type { Db, Queryable } from '@kefu/migrations'
+import type { Logger } from '../logger.ts'
+
+export type RowImage = Record<string, string | null>
+
+export interface LogEntry {
+  lsn: bigint
+  id: bigint
+  txid: bigint
+  tbl: string
+  op: 'insert' | 'update' | 'delete' | 'truncate'
+  pk: string | null
+  newRow: RowImage | null
+  oldRow: RowImage | null
+  origin: string | null
+}
+
+interface RawEntry {
+  lsn: string
+  id: string
+  txid: string
+  tbl: string
+  op: LogEntry['op']
+  pk: string | null
+  new_row: RowImage | null
+  old_row: RowImage | null
+  origin: string | null
+}
+
+const toEntry = (r: RawEntry): LogEntry => ({
+  lsn: BigInt(r.lsn),
+  id: BigInt(r.id),
+  txid: BigInt(r.txid),
+  tbl: r.tbl,
+  op: r.op,
+  pk: r.pk,
+  newRow: r.new_row,
+  oldRow: r.old_row,
+  origin: r.origin,
+})
+
+const SELECT_ENTRIES = `SELECT t.lsn::text AS lsn, l.id::text AS id, l.txid::text AS txid, l.tbl, l.op, l.pk,
+         l.new_row, l.old_row, l.origin
+    FROM sync_tx t JOIN sync_log l ON l.txid = t.txid`
+
+/**
+ * Reads whole transactions with lsn in (after, upTo], at most about `maxTx` of them, optionally
+ * only the changes of one table. Returns the entries and the last LSN fully covered.
+ */
+export async function readLog(
+  db: Queryable,
+  opts: { after: bigint; upTo?: bigint; table?: string; maxTx?: number },
+): Promise<{ entries: LogEntry[]; coveredTo: bigint }> {
+  const bound = await db.query<{ lsn: string }>(
+    `SELECT lsn::text AS lsn FROM sync_tx WHERE lsn > $1::bigint ${opts.upTo !== undefined ? 'AND lsn <= $3::bigint' : ''}
+      ORDER BY lsn OFFSET $2 LIMIT 1`,
+    opts.upTo !== undefined
+      ? [String(opts.after), (opts.maxTx ?? 2000) - 1, String(opts.upTo)]
+      : [String(opts.after), (opts.maxTx ?? 2000) - 1],
+  )
+  let coveredTo: bigint
+  if (bound.length > 0) coveredTo = BigInt(bound[0]!.lsn)
+  else if (opts.upTo !== undefined) coveredTo = opts.upTo
+  else {
+    const h = await db.query<{ h: string }>(`SELECT coalesce(max(lsn), 0)::text AS h FROM sync_tx`)
+    coveredTo = BigInt(h[0]!.h)
+  }
+  if (coveredTo <= opts.after) return { entries: [], coveredTo: opts.after }
+  const params: unknown[] = [String(opts.after), String(coveredTo)]
+  if (opts.table) params.push(opts.table)
+  const rows = await db.query<RawEntry>(
+    `${SELECT_ENTRIES} WHERE t.lsn > $1::bigint AND t.lsn <= $2::bigint ${opts.table ? 'AND l.tbl = $3' : ''}
+      ORDER BY t.lsn, l.id`,
+    params,
+  )
+  return { entries: rows.map(toEntry), coveredTo }
+}
+
+export interface LogTailOptions {
+  db: Db
+  logger: Logger
+  /** Fallback poll interval when no notification arrives; default 1000 ms. */
+  pollMs?: number
+  /** How many recent changes stay in memory; default 200 000. */
+  ringSize?: number
+}
+
+export interface LogTail {
+  readonly head: bigint
+  /** Changes in the ring with (lsn, id) after `from` and lsn ≤ upTo, or null when `from` is older than the ring. */
+  entriesAfter(from: bigint, upTo: bigint): LogEntry[] | null
+  /** Resolves when head > lsn, after `timeoutMs`, or when `signal` aborts. */
+  waitForHeadAbove(lsn: bigint, timeoutMs: number, signal?: AbortSignal): Promise<void>
+  /** Reads new transactions now (single-flight). */
+  refresh(): Promise<void>
+  /** Resolves once the head has reached `lsn` (refreshing as needed). */
+  catchUp(lsn: bigint): Promise<void>
+  subscribe(fn: (entries: LogEntry[]) => void): () => void
+  start(): Promise<void>
+  stop(): Promise<void>
+}
+
+export function createLogTail(opts: LogTailOptions): LogTail {
+  const log = opts.logger.child({ component: 'log-tail' })
+  const ringSize = opts.ringSize ?? 200_000
+  let head = 0n
+  let ringStart = 0n // the ring holds every change with lsn > ringStart
+  let ring: LogEntry[] = []
+  const waiters = new Set<{ lsn: bigint; done: () => void }>()
+  const subscribers = new Set<(e: LogEntry[]) => void>()
+  let inflight: Promise<void> | null = null
+  let again = false
+  let timer: NodeJS.Timeout | null = null
+  let unlisten: (() => Promise<void>) | null = null
+  let stopped = false
+
+  const wake = () => {
+    for (const w of waiters)
+      if (head > w.lsn) {
+        waiters.delete(w)
+        w.done()
+      }
+  }
+
+  const readOnce = async () => {
+    for (;;) {
+      const { entries, coveredTo } = await readLog(opts.db, { after: head, maxTx: 5000 })
+      if (coveredTo <= head) return
+      ring.push(...entries)
+      head = coveredTo
+      if (ring.length > ringSize) {
+        // Trim whole transactions from the front.
+        let cut = ring.length - ringSize
+        const boundary = ring[cut - 1]!.lsn
+        while (cut < ring.length && ring[cut]!.lsn === boundary) cut++
+        ringStart = boundary
+        ring = ring.slice(cut)
+      }
+      if (entries.length > 0) for (const s of subscribers) s(entries)
+      wake()
+    }
+  }
+
+  const refresh = (): Promise<void> => {
+    if (inflight) {
+      again = true
+      return inflight
+    }
+    inflight = (async () => {
+      try {
+        do {
+          again = false
+          await readOnce()
+        } while (again)
+      } catch (err) {
+        if (!stopped) log.warn({ err }, 'reading the change log failed; will retry')
+      } finally {
+        inflight = null
+      }
+    })()
+    return inflight
+  }
+
+  return {
+    get head() {
+      return head
+    },
+    entriesAfter(from, upTo) {
+      if (from < ringStart) return null
+      // Binary search for the first entry with lsn > from.
+      let lo = 0
+      let hi = ring.length
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1
+        if (ring[mid]!.lsn > from) hi = mid
+        else lo = mid + 1
+      }
+      const out: LogEntry[] = []
+      for (let i = lo; i < ring.length && ring[i]!.lsn <= upTo; i++) out.push(ring[i]!)
+      return out
+    },
+    waitForHeadAbove(lsn, timeoutMs, signal) {
+      if (head > lsn || signal?.aborted) return Promise.resolve()
+      return new Promise<void>((resolve) => {
+        const w = {
+          lsn,
+          done: () => {
+            clearTimeout(t)
+            signal?.removeEventListener('abort', w.done)
+            waiters.delete(w)
+            resolve()
+          },
+        }
+        const t = setTimeout(w.done, timeoutMs)
+        signal?.addEventListener('abort', w.done, { once: true })
+        waiters.add(w)
+      })
+    },
+    refresh,
+    async catchUp(lsn) {
+      while (head < lsn && !stopped) {
+        await refresh()
+        if (head < lsn) await new Promise((r) => setTimeout(r, 5))
+      }
+    },
+    subscribe(fn) {
+      subscribers.add(fn)
+      return () => subscribers.delete(fn)
+    },
+    async start() {
+      const h = await opts.db.query<{ h: string }>(`SELECT coalesce(max(lsn), 0)::text AS h FROM sync_tx`)
+      head = BigInt(h[0]!.h)
+      ringStart = head
+      unlisten = await opts.db.listen('kefu_sync', () => void refresh())
+      const poll = () => {
+        timer = setTimeout(() => {
+          void refresh().finally(() => {
+            if (!stopped) poll()
+          })
+        }, opts.pollMs ?? 1000)
+      }
+      poll()
+    },
+    async stop() {
+      stopped = true
+      if (timer) clearTimeout(timer)
+      for (const w of waiters) w.done()
+      if (unlisten) await unlisten().catch(() => {})
+      if (inflight) await inflight
+    },
+  }
+}

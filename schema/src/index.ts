@@ -1,0 +1,7 @@
+export { newId, isUuid } from './ids.ts'
+export * from './enums.ts'
+export * from './tables.ts'
+export * from './wire.ts'
+export { messageDedupKey, normaliseForKey } from './dedup.ts'
+export { parseConfig, helpText, ConfigError } from './config-spec.ts'
+export type { ConfigSpec, ConfigOf, OptionSpec } from './config-spec.ts'

@@ -1,0 +1,63 @@
+/**
+ * Which rows each agent may replicate. An agent asks for a named shape (the table name); the
+ * cloud derives the filter from these rules and the agent's identity, never from the request.
+ */
+import type { SyncedTable } from '@kefu/schema'
+import { and, eq, type Filter } from './filter.ts'
+
+export interface AgentShapeRule {
+  table: SyncedTable
+  /** The columns an agent may receive (request `columns` may only narrow this). */
+  columns: readonly string[]
+  filter(agentId: string): Filter
+}
+
+const owned = (agentId: string): Filter => eq('agent_id', agentId)
+
+/** The shapes every agent subscribes to. */
+export const AGENT_SHAPES: Readonly<Record<SyncedTable, AgentShapeRule>> = {
+  conversations: {
+    table: 'conversations',
+    columns: ['id', 'agent_id', 'chat_key', 'kind', 'title', 'customer_id', 'state', 'bot_paused_until', 'handler', 'created_at', 'updated_at'],
+    filter: owned,
+  },
+  messages: {
+    table: 'messages',
+    columns: ['id', 'conversation_id', 'agent_id', 'direction', 'sender', 'text', 'kind', 'mentioned', 'captured_at', 'dedup_key', 'origin', 'answered_by', 'created_at'],
+    filter: owned,
+  },
+  replies: {
+    table: 'replies',
+    columns: ['id', 'conversation_id', 'agent_id', 'message_ids', 'text', 'origin', 'confidence', 'sources', 'status', 'error', 'created_at', 'updated_at', 'sent_at'],
+    filter: owned,
+  },
+  // spend and ERP data stay in the cloud; the agent needs the name, grade and tags.
+  customers: {
+    table: 'customers',
+    columns: ['id', 'agent_id', 'display_name', 'remark', 'grade', 'tags', 'first_seen_at', 'last_seen_at'],
+    filter: owned,
+  },
+  faq: {
+    table: 'faq',
+    columns: ['id', 'question', 'answer', 'variants', 'tags', 'published', 'updated_at'],
+    filter: () => eq('published', 't'),
+  },
+  rules: {
+    table: 'rules',
+    columns: ['id', 'version', 'status', 'body', 'published_at'],
+    filter: () => and(eq('status', 'published')),
+  },
+}
+
+/** The rule for `table`, or undefined when agents may not replicate it. */
+export function agentShapeRule(table: string): AgentShapeRule | undefined {
+  return Object.hasOwn(AGENT_SHAPES, table) ? AGENT_SHAPES[table as SyncedTable] : undefined
+}
+
+/** Which tables an agent writes, and the column that proves it owns the row. */
+export const AGENT_WRITABLE = {
+  conversations: 'agent_id',
+  customers: 'agent_id',
+  messages: 'agent_id',
+  replies: 'agent_id',
+} as const
