@@ -101,7 +101,7 @@ async function applyOne(tx: Queryable, agentId: string, c: Change, i: number): P
         throw reject(i, 'row.conversation_id', 'no such conversation of this agent')
       const r = await tx.query(
         `INSERT INTO replies (id, conversation_id, agent_id, message_ids, text, origin, confidence, sources, status, sent_at)
-         VALUES ($1::uuid, $2::uuid, $3::uuid, $4::uuid[], $5, $6, $7, $8::jsonb, $9, $10::timestamptz)
+         VALUES ($1::uuid, $2::uuid, $3::uuid, $4::uuid[], $5, $6, $7, $8::text::jsonb, $9, $10::timestamptz)
          ON CONFLICT DO NOTHING RETURNING id`,
         [rp.id, rp.conversation_id, agentId, rp.message_ids, rp.text, rp.origin, rp.confidence, JSON.stringify(rp.sources), rp.status, rp.sent_at],
       )

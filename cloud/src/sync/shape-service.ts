@@ -125,7 +125,7 @@ export function createShapeService(opts: ShapeServiceOptions): ShapeService {
     if (rows[0]) return rows[0].handle
     const handle = newHandle(key)
     await db.query(
-      `INSERT INTO sync_shapes (handle, def_key, def, created_lsn) VALUES ($1, $2, $3::jsonb, $4::bigint)`,
+      `INSERT INTO sync_shapes (handle, def_key, def, created_lsn) VALUES ($1, $2, $3::text::jsonb, $4::bigint)`,
       [handle, key, JSON.stringify(def), String(tail.head)],
     )
     return handle
@@ -190,7 +190,7 @@ export function createShapeService(opts: ShapeServiceOptions): ShapeService {
           `SELECT x.i::text AS i,
                   CASE WHEN x.r = 'null'::jsonb THEN NULL
                        ELSE (SELECT coalesce((${w.sql}), false) FROM jsonb_populate_record(NULL::public.${t}, x.r) AS ${t}) END AS m
-             FROM jsonb_array_elements($${n + 1}::jsonb) WITH ORDINALITY AS x(r, i)`,
+             FROM jsonb_array_elements($${n + 1}::text::jsonb) WITH ORDINALITY AS x(r, i)`,
           [...w.params, JSON.stringify(images)],
         ),
       { readOnly: true },
@@ -289,6 +289,8 @@ export function createShapeService(opts: ShapeServiceOptions): ShapeService {
         await invalidate(handle)
         return refetch()
       }
+      // A catch-up request must see every commit that happened before it.
+      if (!req.live) await tail.refresh()
       let from = { lsn: req.offset.lsn, op: req.offset.op }
       const deadline = Date.now() + longPollMs
       for (;;) {

@@ -35,7 +35,7 @@ export async function loadTableInfo(db: Queryable, table: string): Promise<Table
             CASE WHEN t.typcategory = 'A' THEN et.typname ELSE t.typname END AS type,
             CASE WHEN t.typcategory = 'A' THEN greatest(a.attndims, 1) ELSE 0 END::int AS dims,
             a.attnotnull AS not_null,
-            (SELECT array_position(i.indkey::int2[], a.attnum) - 1
+            (SELECT array_position(i.indkey::int2[], a.attnum) - array_lower(i.indkey::int2[], 1)
                FROM pg_index i WHERE i.indrelid = c.oid AND i.indisprimary)::int AS pk_index,
             a.atttypmod::int AS typmod
        FROM pg_class c
