@@ -1,4 +1,4 @@
-export { newId, isUuid } from './ids.ts'
+export { newId, isUuid, stableId } from './ids.ts'
 export * from './enums.ts'
 export * from './tables.ts'
 export * from './wire.ts'

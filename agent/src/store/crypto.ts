@@ -1,0 +1,134 @@
+/**
+ * Encryption at rest for everything the agent writes to disk: AES-256-GCM with a fresh random
+ * 96-bit nonce per encryption. Layout of a sealed blob: version(1) | nonce(12) | tag(16) | data.
+ * The key comes from Electron safeStorage (a random key it protects) or, headless, from a
+ * passphrase through scrypt; a key check file tells a wrong key apart from corrupt data.
+ */
+import { createCipheriv, createDecipheriv, randomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto'
+import { existsSync, readFileSync, writeFileSync, mkdirSync, renameSync } from 'node:fs'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+
+const scrypt = promisify(scryptCb) as (pw: string | Buffer, salt: Buffer, len: number, opts: { N: number; r: number; p: number; maxmem: number }) => Promise<Buffer>
+
+const VERSION = 1
+export const KEY_BYTES = 32
+
+export class WrongKeyError extends Error {
+  constructor() {
+    super('the key does not open this agent data folder (wrong passphrase?); nothing was changed')
+    this.name = 'WrongKeyError'
+  }
+}
+
+export class CorruptDataError extends Error {
+  constructor(what: string) {
+    super(`encrypted ${what} failed authentication: it was altered or truncated`)
+    this.name = 'CorruptDataError'
+  }
+}
+
+/** Seals and opens blobs with one 256-bit key. */
+export interface Cipher {
+  seal(plain: Uint8Array, aad?: string): Buffer
+  open(sealed: Uint8Array, aad?: string): Buffer
+  sealJson(v: unknown, aad?: string): Buffer
+  openJson<T>(sealed: Uint8Array, aad?: string): T
+}
+
+export function createCipher(key: Buffer): Cipher {
+  if (key.length !== KEY_BYTES) throw new Error('the key must be 32 bytes')
+  const seal = (plain: Uint8Array, aad = ''): Buffer => {
+    const nonce = randomBytes(12)
+    const c = createCipheriv('aes-256-gcm', key, nonce)
+    c.setAAD(Buffer.from(aad))
+    const data = Buffer.concat([c.update(plain), c.final()])
+    return Buffer.concat([Buffer.from([VERSION]), nonce, c.getAuthTag(), data])
+  }
+  const open = (sealed: Uint8Array, aad = ''): Buffer => {
+    const b = Buffer.from(sealed.buffer, sealed.byteOffset, sealed.byteLength)
+    if (b.length < 29 || b[0] !== VERSION) throw new CorruptDataError(aad || 'blob')
+    const d = createDecipheriv('aes-256-gcm', key, b.subarray(1, 13))
+    d.setAAD(Buffer.from(aad))
+    d.setAuthTag(b.subarray(13, 29))
+    try {
+      return Buffer.concat([d.update(b.subarray(29)), d.final()])
+    } catch {
+      throw new CorruptDataError(aad || 'blob')
+    }
+  }
+  return {
+    seal,
+    open,
+    sealJson: (v, aad) => seal(Buffer.from(JSON.stringify(v)), aad),
+    openJson: <T>(s: Uint8Array, aad?: string) => JSON.parse(open(s, aad).toString('utf8')) as T,
+  }
+}
+
+interface KeyFile {
+  v: 1
+  kdf: 'scrypt' | 'raw'
+  salt: string
+  N: number
+  r: number
+  p: number
+  /** A sealed known value: opening it proves the key is right before anything is touched. */
+  check: string
+}
+
+const CHECK = 'kefu-agent-key-check'
+const KEYFILE = 'key.json'
+
+function writeAtomic(path: string, data: string): void {
+  writeFileSync(`${path}.tmp`, data, { mode: 0o600 })
+  renameSync(`${path}.tmp`, path)
+}
+
+function verify(file: KeyFile, key: Buffer): void {
+  try {
+    const got = createCipher(key).open(Buffer.from(file.check, 'base64'), 'key-check')
+    if (!timingSafeEqual(got, Buffer.from(CHECK))) throw new WrongKeyError()
+  } catch {
+    throw new WrongKeyError()
+  }
+}
+
+/**
+ * The data key of an agent folder from a passphrase (headless agents). The first call creates
+ * the salt and key check; later calls with another passphrase throw `WrongKeyError`.
+ */
+export async function keyFromPassphrase(dataDir: string, passphrase: string, cost = { N: 1 << 15, r: 8, p: 1 }): Promise<Buffer> {
+  if (!passphrase) throw new Error('a passphrase is required to open the agent data')
+  mkdirSync(dataDir, { recursive: true })
+  const path = join(dataDir, KEYFILE)
+  const derive = (salt: Buffer, c: { N: number; r: number; p: number }) =>
+    scrypt(passphrase.normalize('NFC'), salt, KEY_BYTES, { ...c, maxmem: 256 * c.N * c.r })
+  if (existsSync(path)) {
+    const file = JSON.parse(readFileSync(path, 'utf8')) as KeyFile
+    const key = await derive(Buffer.from(file.salt, 'base64'), file)
+    verify(file, key)
+    return key
+  }
+  const salt = randomBytes(16)
+  const key = await derive(salt, cost)
+  const file: KeyFile = { v: 1, kdf: 'scrypt', salt: salt.toString('base64'), ...cost, check: createCipher(key).seal(Buffer.from(CHECK), 'key-check').toString('base64') }
+  writeAtomic(path, JSON.stringify(file))
+  return key
+}
+
+/**
+ * The data key when an OS keystore provides it (Electron `safeStorage` protects a random key
+ * and hands it over): records a key check on first use and verifies it afterwards.
+ */
+export function keyFromRaw(dataDir: string, key: Buffer): Buffer {
+  if (key.length !== KEY_BYTES) throw new Error('the key must be 32 bytes')
+  mkdirSync(dataDir, { recursive: true })
+  const path = join(dataDir, KEYFILE)
+  if (existsSync(path)) {
+    verify(JSON.parse(readFileSync(path, 'utf8')) as KeyFile, key)
+    return key
+  }
+  const file: KeyFile = { v: 1, kdf: 'raw', salt: '', N: 0, r: 0, p: 0, check: createCipher(key).seal(Buffer.from(CHECK), 'key-check').toString('base64') }
+  writeAtomic(path, JSON.stringify(file))
+  return key
+}
