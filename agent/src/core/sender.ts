@@ -111,6 +111,7 @@ export function createSender(o: SenderOptions) {
             const t = setTimeout(done, o.idleMs ?? 500)
             function done() {
               clearTimeout(t)
+              stop.signal.removeEventListener('abort', done)
               wake = null
               resolve()
             }

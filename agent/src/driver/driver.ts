@@ -50,6 +50,11 @@ export interface WeChatDriver {
   send(chatKey: string, text: string): Promise<SendResult>
   status(): DriverStatus
   stop(): Promise<void>
+  /**
+   * Whether `text` shows as one of our recent bubbles in the chat: after a crash mid-send, the
+   * agent looks before sending again. Throws when it cannot look (never a guessed `false`).
+   */
+  hasSent?(chatKey: string, text: string): Promise<boolean>
 }
 
 /** A driver failure that the caller can act on (window gone, OCR data missing). */

@@ -36,6 +36,7 @@ export interface SimSent {
 
 /** The simulated client plus the hooks tests drive it with. */
 export interface SimDriver extends WeChatDriver {
+  hasSent(chatKey: string, text: string): Promise<boolean>
   pushCustomerMessage(chat: string, text: string, opts?: SimPushOptions): void
   /** A person at the PC types `text` into `chat` (a takeover). */
   typeAsHuman(chat: string, text: string): void
@@ -71,7 +72,11 @@ export function createSimDriver(opts: SimDriverOptions = {}): SimDriver {
     return chat
   }
 
-  const capture = (key: string, chat: SimChat, m: Pick<CapturedMessage, 'side' | 'sender' | 'text'>) => {
+  const capture = (
+    key: string,
+    chat: SimChat,
+    m: Pick<CapturedMessage, 'side' | 'sender' | 'text'>,
+  ) => {
     queue.push({
       chatKey: key,
       chatTitle: chat.title,
@@ -122,6 +127,9 @@ export function createSimDriver(opts: SimDriverOptions = {}): SimDriver {
     },
     typeAsHuman(chat, text) {
       capture(chat, chatFor(chat), { side: 'self', sender: null, text })
+    },
+    async hasSent(chatKey, text) {
+      return sentLog.some((s) => s.chatKey === chatKey && s.text === text)
     },
     sent: () => [...sentLog],
     failNextSend(reason) {

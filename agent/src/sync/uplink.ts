@@ -63,6 +63,7 @@ export function createUplink(o: UplinkOptions): Uplink {
       const t = setTimeout(done, ms)
       function done() {
         clearTimeout(t)
+        stop.signal.removeEventListener('abort', done)
         wakeUp = null
         resolve()
       }

@@ -99,8 +99,12 @@ export interface LogTail {
   readonly head: bigint
   /** Changes in the ring with (lsn, id) after `from` and lsn ≤ upTo, or null when `from` is older than the ring. */
   entriesAfter(from: bigint, upTo: bigint): LogEntry[] | null
-  /** Resolves when head > lsn, after `timeoutMs`, or when `signal` aborts. */
-  waitForHeadAbove(lsn: bigint, timeoutMs: number, signal?: AbortSignal): Promise<void>
+  /**
+   * Resolves when head > lsn (and, with `relevant`, only once a new entry passes it), after
+   * `timeoutMs`, or when `signal` aborts. `relevant` keeps hundreds of held shape requests from
+   * waking for changes that cannot concern them.
+   */
+  waitForHeadAbove(lsn: bigint, timeoutMs: number, signal?: AbortSignal, relevant?: (e: LogEntry) => boolean): Promise<void>
   /** Reads new transactions now (single-flight). */
   refresh(): Promise<void>
   /** Resolves once the head has reached `lsn` (refreshing as needed). */
@@ -116,7 +120,7 @@ export function createLogTail(opts: LogTailOptions): LogTail {
   let head = 0n
   let ringStart = 0n // the ring holds every change with lsn > ringStart
   let ring: LogEntry[] = []
-  const waiters = new Set<{ lsn: bigint; done: () => void }>()
+  const waiters = new Set<{ lsn: bigint; done: () => void; relevant: ((e: LogEntry) => boolean) | undefined }>()
   const subscribers = new Set<(e: LogEntry[]) => void>()
   let inflight: Promise<void> | null = null
   let again = false
@@ -124,9 +128,9 @@ export function createLogTail(opts: LogTailOptions): LogTail {
   let unlisten: (() => Promise<void>) | null = null
   let stopped = false
 
-  const wake = () => {
+  const wake = (fresh: LogEntry[]) => {
     for (const w of waiters)
-      if (head > w.lsn) {
+      if (head > w.lsn && (!w.relevant || fresh.some((e) => e.lsn > w.lsn && w.relevant!(e)))) {
         waiters.delete(w)
         w.done()
       }
@@ -147,7 +151,7 @@ export function createLogTail(opts: LogTailOptions): LogTail {
         ring = ring.slice(cut)
       }
       if (entries.length > 0) for (const s of subscribers) s(entries)
-      wake()
+      wake(entries)
     }
   }
 
@@ -189,10 +193,17 @@ export function createLogTail(opts: LogTailOptions): LogTail {
       for (let i = lo; i < ring.length && ring[i]!.lsn <= upTo; i++) out.push(ring[i]!)
       return out
     },
-    waitForHeadAbove(lsn, timeoutMs, signal) {
-      if (head > lsn || signal?.aborted) return Promise.resolve()
+    waitForHeadAbove(lsn, timeoutMs, signal, relevant) {
+      if (signal?.aborted) return Promise.resolve()
+      if (head > lsn) {
+        // Something is already past `lsn`: wake now unless it provably does not concern us.
+        const seen = relevant && lsn >= ringStart ? this.entriesAfter(lsn, head) : null
+        if (!seen || seen.some(relevant!)) return Promise.resolve()
+        lsn = head
+      }
       return new Promise<void>((resolve) => {
         const w = {
+          relevant,
           lsn,
           done: () => {
             clearTimeout(t)

@@ -55,7 +55,7 @@ describe('GET /v1/shape', () => {
     const agent = await c.createAgent()
     await addConversation(c, agent, 'chat-1')
     const stream = new ShapeStream<Row>({ url: `${c.url}/v1/shape`, params: { table: 'conversations' }, headers: c.agentHeaders(agent) })
-    const shape = new Shape(stream)
+    const shape = new Shape(stream as never)
     try {
       expect((await shape.rows).map((r) => r['chat_key'])).toEqual(['chat-1'])
       const got = new Promise<number>((resolve) => {

@@ -230,6 +230,11 @@ export function createShapeService(opts: ShapeServiceOptions): ShapeService {
     return { messages, coveredTo, complete: coveredTo >= upTo, truncated: false }
   }
 
+  /** A cheap pre-filter of log entries for a shape: its table, and its filter when structured. */
+  const relevantTo = (def: ShapeDef) => (e: LogEntry) =>
+    e.tbl === def.table &&
+    (e.op === 'truncate' || !def.filter || (e.newRow !== null && matchesRow(def.filter, e.newRow)) || (e.oldRow !== null && matchesRow(def.filter, e.oldRow)))
+
   const upToDate = (lsn: bigint) => ({ headers: { control: 'up-to-date', global_last_seen_lsn: lsn.toString() } })
 
   async function logFloor(): Promise<bigint> {
@@ -317,7 +322,7 @@ export function createShapeService(opts: ShapeServiceOptions): ShapeService {
             schema: null,
             upToDate: true,
           }
-        await tail.waitForHeadAbove(from.lsn, left, signal)
+        await tail.waitForHeadAbove(from.lsn, left, signal, relevantTo(def))
         // A handle may be invalidated (DELETE, truncate) while the request is held.
         if (!(await handleValid(handle, key))) return refetch()
       }
