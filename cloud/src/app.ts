@@ -1,6 +1,9 @@
 /**
  * The cloud's HTTP surface, assembled from route modules. Pure wiring: every dependency comes
  * in through `AppDeps`, so tests build the app in-process and call `app.request()`.
+ *
+ * Who may call what is declared once, in security/route-table.ts: each entry gets its guard
+ * before any handler is registered, and a test proves no handler exists without one.
  */
 import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
@@ -9,11 +12,24 @@ import type { Db } from '@kefu/migrations'
 import { schemaVersion } from '@kefu/migrations'
 import type { Logger } from './logger.ts'
 import type { Metrics } from './metrics.ts'
-import { ApiError, ZodError, fromZod } from './http/errors.ts'
-import { authenticate, type AuthEnv, type AuthOptions } from './http/auth.ts'
+import {
+  ApiError,
+  ZodError,
+  badRequest,
+  fromDatabase,
+  fromZod,
+  textProblem,
+  tooLarge,
+} from './http/errors.ts'
+import type { AuthEnv } from './http/auth.ts'
 import { shapeRoutes } from './sync/shape-routes.ts'
 import { changesRoutes } from './sync/changes-routes.ts'
 import type { ShapeService } from './sync/shape-service.ts'
+import { adminRoutes } from './security/admin-routes.ts'
+import { authRoutes } from './security/auth-routes.ts'
+import { createGuard } from './security/guard.ts'
+import { ROUTES } from './security/route-table.ts'
+import { createSecurity, type Security, type SecurityOptions } from './security/security.ts'
 
 export interface WorkerStatus {
   name: string
@@ -25,19 +41,24 @@ export interface AppDeps {
   db: Db
   logger: Logger
   metrics: Metrics
-  auth: AuthOptions
+  /** Credentials, tokens, limits (everything but `db` and `logger`, which come from here). */
+  auth: Omit<SecurityOptions, 'db' | 'logger'>
   shapes: ShapeService
   workers?: () => WorkerStatus[]
   /** Largest accepted request body; default 1 MiB. */
   maxBodyBytes?: number
 }
 
-export function createApp(deps: AppDeps): Hono<AuthEnv> {
+export type CloudApp = Hono<AuthEnv> & { security: Security }
+
+export function createApp(deps: AppDeps): CloudApp {
   const log = deps.logger.child({ component: 'http' })
+  const security = createSecurity({ ...deps.auth, db: deps.db, logger: deps.logger })
   const app = new Hono<AuthEnv>()
 
   app.use('*', async (c, next) => {
-    c.set('requestId', c.req.header('x-request-id') ?? randomUUID())
+    const given = c.req.header('x-request-id')
+    c.set('requestId', given && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID())
     await next()
     c.header('x-request-id', c.get('requestId'))
   })
@@ -46,10 +67,25 @@ export function createApp(deps: AppDeps): Hono<AuthEnv> {
     bodyLimit({
       maxSize: deps.maxBodyBytes ?? 1024 * 1024,
       onError: () => {
-        throw new ApiError(413, { code: 'too_large', message: 'request body too large' })
+        throw tooLarge()
       },
     }),
   )
+  // Query parameters reach SQL as bound text: refuse what Postgres text cannot hold up front.
+  app.use('*', async (c, next) => {
+    for (const [k, v] of new URL(c.req.url).searchParams) {
+      const problem = textProblem(k) ?? textProblem(v)
+      if (problem)
+        throw badRequest(
+          `query parameter ${JSON.stringify(k.slice(0, 40))}: ${problem}`,
+          k.slice(0, 40),
+        )
+    }
+    await next()
+  })
+
+  const guard = createGuard(security)
+  for (const spec of ROUTES) app.on(spec.method, spec.path, guard(spec))
 
   app.get('/api/v1/health', async (c) => {
     let database: { ok: boolean; engine: string; schema_version?: number; error?: string }
@@ -71,13 +107,17 @@ export function createApp(deps: AppDeps): Hono<AuthEnv> {
   // Electric's health probe: harnesses poll it and wait for "active".
   app.get('/v1/health', (c) => c.json({ status: 'active' }))
 
-  const authed = authenticate(deps.auth)
-  app.use('/v1/shape', authed)
-  app.use('/api/v1/changes', authed)
+  app.route('/api/v1/auth', authRoutes(security))
+  app.route('/api/v1/admin', adminRoutes(security))
   app.route('/v1/shape', shapeRoutes(deps))
   app.route('/api/v1/changes', changesRoutes(deps))
 
-  app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}` } }, 404))
+  app.notFound((c) =>
+    c.json(
+      { error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}` } },
+      404,
+    ),
+  )
 
   app.onError((err, c) => {
     if (err instanceof ApiError) {
@@ -89,10 +129,28 @@ export function createApp(deps: AppDeps): Hono<AuthEnv> {
       const e = fromZod(err)
       return c.json({ error: e.body }, 400)
     }
+    // A value the database refused (out of range, malformed): the request's fault, not ours.
+    const db = fromDatabase(err)
+    if (db) {
+      deps.metrics.errors.inc({ kind: `http_${db.status}` })
+      log.warn(
+        {
+          requestId: c.get('requestId'),
+          method: c.req.method,
+          path: c.req.path,
+          status: db.status,
+        },
+        'database refused a value',
+      )
+      return c.json({ error: db.body }, db.status)
+    }
     const requestId = c.get('requestId') ?? randomUUID()
     deps.metrics.errors.inc({ kind: 'http_500' })
     log.error({ err, requestId, method: c.req.method, path: c.req.path }, 'unhandled error')
-    return c.json({ error: { code: 'internal', message: 'internal error', request_id: requestId } }, 500)
+    return c.json(
+      { error: { code: 'internal', message: 'internal error', request_id: requestId } },
+      500,
+    )
   })
-  return app
+  return Object.assign(app, { security })
 }

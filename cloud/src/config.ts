@@ -1,4 +1,5 @@
-import { parseConfig, helpText, type ConfigOf } from '@kefu/schema'
+import { ConfigError, parseConfig, helpText, type ConfigOf } from '@kefu/schema'
+import { parseTrustProxy } from './security/client-ip.ts'
 
 /** Every option of `kefu cloud`, once: flag, environment variable, default and help. */
 export const cloudConfigSpec = {
@@ -14,14 +15,31 @@ export const cloudConfigSpec = {
   debounceMs: { kind: 'int', flag: 'debounce-ms', env: 'KEFU_DEBOUNCE_MS', default: 2500, min: 0, max: 60_000, help: 'wait this long for more message fragments before answering' },
   tlsCert: { kind: 'string', flag: 'tls-cert', env: 'KEFU_TLS_CERT', help: 'PEM certificate file: serve HTTPS (TLS 1.2+) instead of HTTP' },
   tlsKey: { kind: 'string', flag: 'tls-key', env: 'KEFU_TLS_KEY', help: 'PEM private key file for --tls-cert' },
+  jwtSecret: { kind: 'string', env: 'KEFU_JWT_SECRET', secret: true, help: 'HMAC key (≥ 32 characters) signing access tokens; the same on every instance. Unset: a random key per process (tokens die on restart)' },
+  accessTtlS: { kind: 'int', flag: 'access-ttl', env: 'KEFU_ACCESS_TTL_S', default: 900, min: 30, max: 900, help: 'access token lifetime in seconds (at most 15 minutes)' },
+  refreshTtlS: { kind: 'int', flag: 'refresh-ttl', env: 'KEFU_REFRESH_TTL_S', default: 30 * 24 * 3600, min: 300, max: 90 * 24 * 3600, help: 'refresh token lifetime in seconds; each refresh issues a new one' },
+  rateLimitPerSec: { kind: 'number', flag: 'rate-limit', env: 'KEFU_RATE_LIMIT_PER_SEC', default: 20, min: 0.01, max: 100_000, help: 'requests per second each agent and each console user may make (per instance)' },
+  rateLimitBurst: { kind: 'int', flag: 'rate-limit-burst', env: 'KEFU_RATE_LIMIT_BURST', default: 200, min: 1, max: 1_000_000, help: 'requests an agent or user may make at once above the steady rate' },
+  loginPerMin: { kind: 'int', flag: 'login-rate-limit', env: 'KEFU_LOGIN_RATE_LIMIT', default: 20, min: 1, max: 100_000, help: 'login attempts per minute per client address and per account' },
+  trustProxy: { kind: 'string', flag: 'trust-proxy', env: 'KEFU_TRUST_PROXY', help: 'believe X-Forwarded-For: true (one reverse proxy) or the number of proxies in front; unset, the socket address is used' },
+  passwordHashCost: { kind: 'int', env: 'KEFU_PASSWORD_HASH_COST', default: 15, min: 10, max: 20, help: 'log2 of scrypt N for new secret and password hashes' },
+  maxBodyBytes: { kind: 'int', flag: 'max-body', env: 'KEFU_MAX_BODY_BYTES', default: 1024 * 1024, min: 1024, max: 64 * 1024 * 1024, help: 'largest request body accepted (larger: 413)' },
 } as const
 
 export type CloudConfig = ConfigOf<typeof cloudConfigSpec>
 
 /** Parses `kefu cloud` options from argv and the environment. */
 export function loadCloudConfig(argv: readonly string[], env: Record<string, string | undefined>): CloudConfig {
-  return parseConfig(cloudConfigSpec, { argv, env })
+  const config = parseConfig(cloudConfigSpec, { argv, env })
+  if (config.jwtSecret !== undefined && config.jwtSecret.length < 32)
+    throw new ConfigError('KEFU_JWT_SECRET', 'must be at least 32 characters (e.g. openssl rand -base64 48)')
+  if (parseTrustProxy(config.trustProxy) === null)
+    throw new ConfigError('KEFU_TRUST_PROXY', `expected true, false or a number of proxies, got "${config.trustProxy}"`)
+  return config
 }
+
+/** How many X-Forwarded-For hops to believe (validated by `loadCloudConfig`). */
+export const trustProxyHops = (config: Pick<CloudConfig, 'trustProxy'>): number => parseTrustProxy(config.trustProxy) ?? 0
 
 export const cloudHelp = (): string =>
   helpText(cloudConfigSpec, 'Usage: kefu cloud [options]\n\nRuns the kefu cloud: REST API, Electric shape endpoint, workers.')

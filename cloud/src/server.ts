@@ -8,8 +8,8 @@ import { readFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { migrate, openDb, type Db } from '@kefu/migrations'
 import { SYNCED_TABLES } from '@kefu/schema'
-import { createApp, type WorkerStatus } from './app.ts'
-import type { CloudConfig } from './config.ts'
+import { createApp, type CloudApp, type WorkerStatus } from './app.ts'
+import { trustProxyHops, type CloudConfig } from './config.ts'
 import type { Logger } from './logger.ts'
 import { createMetrics, type Metrics } from './metrics.ts'
 import { createLogTail, type LogTail } from './sync/log-tail.ts'
@@ -26,6 +26,8 @@ export interface Worker {
 export interface CloudInstance {
   url: string
   port: number
+  /** The HTTP app (in-process requests, the route table test). */
+  app: CloudApp
   db: Db
   tail: LogTail
   metrics: Metrics
@@ -56,7 +58,19 @@ export async function startCloud(opts: StartCloudOptions): Promise<CloudInstance
     logger,
     metrics,
     shapes,
-    auth: { agentSecret: config.agentSecret, adminToken: config.adminToken },
+    auth: {
+      agentSecret: config.agentSecret,
+      adminToken: config.adminToken,
+      jwtSecret: config.jwtSecret,
+      accessTtlS: config.accessTtlS,
+      refreshTtlS: config.refreshTtlS,
+      trustProxyHops: trustProxyHops(config),
+      rateLimitPerSec: config.rateLimitPerSec,
+      rateLimitBurst: config.rateLimitBurst,
+      loginPerMin: config.loginPerMin,
+      passwordHashCost: config.passwordHashCost,
+    },
+    maxBodyBytes: config.maxBodyBytes,
     workers: () => workers.map((w) => w.status()),
   })
   const server: ServerType = await new Promise((resolve) => {
@@ -79,11 +93,12 @@ export async function startCloud(opts: StartCloudOptions): Promise<CloudInstance
       () => resolve(s),
     )
   })
-  // Live shape requests are held ~20 s; keep-alive must outlast them.
+  // Live shape requests are held ~20 s; keep-alive must outlast them. The request timeout
+  // bounds receiving a request (slow-loris), not the held response.
   if ('keepAliveTimeout' in server) {
     server.keepAliveTimeout = 65_000
     server.headersTimeout = 66_000
-    server.requestTimeout = 0
+    server.requestTimeout = 120_000
   }
   const port = (server.address() as AddressInfo).port
   const scheme = config.tlsCert ? 'https' : 'http'
@@ -95,6 +110,7 @@ export async function startCloud(opts: StartCloudOptions): Promise<CloudInstance
   return {
     url,
     port,
+    app,
     db,
     tail,
     metrics,

@@ -5,7 +5,7 @@
  */
 import type { Db, Queryable } from '@kefu/migrations'
 import type { Change, ChangeResult } from '@kefu/schema'
-import { ApiError, badRequest } from '../http/errors.ts'
+import { ApiError, badRequest, fromDatabase } from '../http/errors.ts'
 
 const reject = (i: number, field: string, message: string): ApiError =>
   badRequest(`changes[${i}].${field}: ${message}`, `changes[${i}].${field}`)
@@ -31,7 +31,12 @@ async function applyOne(tx: Queryable, agentId: string, c: Change, i: number): P
      ON CONFLICT (change_id) DO NOTHING RETURNING change_id`,
     [c.id, agentId, c.kind],
   )
-  if (seen.length === 0) return { id: c.id, status: 'duplicate' }
+  if (seen.length === 0) {
+    // A change id is a replay only for the agent that sent it first.
+    const first = await tx.query<{ agent_id: string }>(`SELECT agent_id::text AS agent_id FROM applied_changes WHERE change_id = $1::uuid`, [c.id])
+    if (first[0] && first[0].agent_id !== agentId) throw forbidden(i, 'id', 'was already used by another agent')
+    return { id: c.id, status: 'duplicate' }
+  }
   if ('row' in c && c.row.agent_id !== agentId)
     throw forbidden(i, 'row.agent_id', 'an agent may only write its own rows')
   switch (c.kind) {
@@ -99,6 +104,16 @@ async function applyOne(tx: Queryable, agentId: string, c: Change, i: number): P
       const rp = c.row
       if ((await owns(tx, 'conversations', rp.conversation_id, agentId)) !== true)
         throw reject(i, 'row.conversation_id', 'no such conversation of this agent')
+      if (rp.message_ids.length > 0) {
+        // Ids the cloud never kept (a message deduplicated to another id) may dangle; ids of
+        // someone else's messages may not.
+        const foreign = await tx.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM messages
+            WHERE id = ANY($1::uuid[]) AND (agent_id <> $2::uuid OR conversation_id <> $3::uuid)`,
+          [rp.message_ids, agentId, rp.conversation_id],
+        )
+        if (foreign[0]!.n > 0) throw forbidden(i, 'row.message_ids', 'names a message outside this conversation of this agent')
+      }
       const r = await tx.query(
         `INSERT INTO replies (id, conversation_id, agent_id, message_ids, text, origin, confidence, sources, status, sent_at)
          VALUES ($1::uuid, $2::uuid, $3::uuid, $4::uuid[], $5, $6, $7, $8::text::jsonb, $9, $10::timestamptz)
@@ -169,7 +184,14 @@ export async function applyChanges(db: Db, agentId: string, changes: Change[]): 
     // Origin tagging: the log records who wrote these rows, so workers can tell.
     await tx.query(`SELECT set_config('kefu.origin', $1, true)`, [`agent:${agentId}`])
     const out: ChangeResult[] = []
-    for (let i = 0; i < changes.length; i++) out.push(await applyOne(tx, agentId, changes[i]!, i))
+    for (let i = 0; i < changes.length; i++) {
+      try {
+        out.push(await applyOne(tx, agentId, changes[i]!, i))
+      } catch (err) {
+        // A value the schema let through but Postgres refuses (say, year 0000): still this change's fault.
+        throw fromDatabase(err, `changes[${i}]`) ?? err
+      }
+    }
     return out
   })
 }

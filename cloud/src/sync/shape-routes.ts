@@ -3,9 +3,11 @@
  * service. Agents get the shape their sync rules allow, whatever they put in the query string.
  */
 import { Hono, type Context } from 'hono'
+import type { Queryable } from '@kefu/migrations'
 import { agentShapeRule } from '@kefu/sync-rules'
 import type { AuthEnv, Principal } from '../http/auth.ts'
 import type { Metrics } from '../metrics.ts'
+import { whereAllowlistProblem } from '../security/where-allowlist.ts'
 import { parseShapeRequest, ShapeRequestError, type ShapeRequest } from './shape-request.ts'
 import { ShapeDefError, type ShapeDef, type ShapeService } from './shape-service.ts'
 
@@ -44,6 +46,11 @@ async function resolveDef(shapes: ShapeService, p: Principal, r: ShapeRequest): 
   if (!p.permissions.includes('read:message'))
     throw new ShapeDefError('table', 'this needs the read:message permission')
   const info = await shapes.tableInfo(r.table)
+  // A user's where may only talk about this table's columns (no subqueries into other tables).
+  if (r.where !== null) {
+    const problem = whereAllowlistProblem(r.where, info.columns.map((c) => c.name))
+    if (problem) throw new ShapeDefError('where', problem)
+  }
   const def: ShapeDef = {
     table: r.table,
     filter: null,
@@ -57,7 +64,23 @@ async function resolveDef(shapes: ShapeService, p: Principal, r: ShapeRequest): 
   return def
 }
 
-export function shapeRoutes(deps: { shapes: ShapeService; metrics: Metrics }): Hono<AuthEnv> {
+const INT8_MAX = 2n ** 63n - 1n
+
+/**
+ * An offset past the newest commit on a live handle can only be forged: refuse it (as Electric
+ * does) instead of waiting for a head that may never come. With an unknown handle (a rebuilt
+ * database, say) the service answers 409 must-refetch, which the client recovers from.
+ */
+async function offsetProblem(db: Queryable, r: ShapeRequest): Promise<string | null> {
+  if (r.offset.kind !== 'at') return null
+  if (r.offset.lsn > INT8_MAX || (r.offset.op !== 'inf' && r.offset.op > INT8_MAX)) return 'is out of bounds'
+  const h = await db.query<{ h: string }>(`SELECT coalesce(max(lsn), 0)::text AS h FROM sync_tx`)
+  if (r.offset.lsn <= BigInt(h[0]!.h)) return null
+  const live = await db.query(`SELECT 1 FROM sync_shapes WHERE handle = $1 AND invalidated_at IS NULL`, [r.handle])
+  return live.length > 0 ? 'is out of bounds for this shape' : null
+}
+
+export function shapeRoutes(deps: { shapes: ShapeService; metrics: Metrics; db: Queryable }): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>()
   app.use('*', async (c, next) => {
     await next()
@@ -79,7 +102,9 @@ export function shapeRoutes(deps: { shapes: ShapeService; metrics: Metrics }): H
       }
       throw err
     }
-    const res = await deps.shapes.serve(def, req, c.req.raw.signal)
+    const bad = await offsetProblem(deps.db, req)
+    if (bad) return invalid(c, { offset: [bad] })
+    const res = await deps.shapes.serve(def, req, c.get('signal') ?? c.req.raw.signal)
     const mode = req.live ? 'live' : req.offset.kind === 'start' ? 'snapshot' : 'catchup'
     if (res.kind === 'must-refetch') {
       deps.metrics.shapeRequests.inc({ mode, status: '409' })
@@ -94,7 +119,9 @@ export function shapeRoutes(deps: { shapes: ShapeService; metrics: Metrics }): H
     if (res.upToDate) c.header('electric-up-to-date', '')
     if (req.live) {
       const cursor = Math.ceil((Date.now() - CURSOR_EPOCH) / 20_000) * 20
-      const prev = Number(q.get('cursor') ?? '0')
+      // The client echoes the cursor back; anything but a small whole number is treated as none.
+      const given = Number(q.get('cursor') ?? '0')
+      const prev = Number.isSafeInteger(given) && given >= 0 ? given : 0
       c.header('electric-cursor', String(cursor > prev ? cursor : prev + 1 + Math.floor(Math.random() * 3600)))
     }
     // No cache sits between agents and the cloud; never let one replay a stale log.
