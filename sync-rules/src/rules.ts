@@ -61,3 +61,24 @@ export const AGENT_WRITABLE = {
   messages: 'agent_id',
   replies: 'agent_id',
 } as const
+
+/**
+ * Tables an agent applies together, in one pglite-sync subscription each: a group's rows are
+ * committed to the replica at consistent LSN boundaries (a hand-off and the reply it cancels
+ * land together). Across groups nothing waits for anything, which keeps every commit's fan-out
+ * to the shapes of its own group.
+ */
+export const AGENT_SHAPE_GROUPS = {
+  chat: ['conversations', 'replies'],
+  history: ['messages', 'customers'],
+  knowledge: ['faq', 'rules'],
+} as const satisfies Record<string, readonly SyncedTable[]>
+
+export type AgentShapeGroup = keyof typeof AGENT_SHAPE_GROUPS
+
+/** The group a synced table belongs to. */
+export function agentShapeGroup(table: SyncedTable): AgentShapeGroup {
+  for (const [g, tables] of Object.entries(AGENT_SHAPE_GROUPS))
+    if ((tables as readonly string[]).includes(table)) return g as AgentShapeGroup
+  throw new Error(`table ${table} is in no shape group`)
+}

@@ -7,7 +7,8 @@
 import { PGlite } from '@electric-sql/pglite'
 import { electricSync, type PGliteWithSync } from '@electric-sql/pglite-sync'
 import { migrate, SESSION_SETTINGS, type Db, type Queryable } from '@kefu/migrations'
-import { SYNCED_TABLES, type SyncedTable } from '@kefu/schema'
+import type { SyncedTable } from '@kefu/schema'
+import { AGENT_SHAPE_GROUPS } from '@kefu/sync-rules'
 import type { Logger } from 'pino'
 
 export interface Replica {
@@ -75,60 +76,58 @@ export async function openReplica(opts: { image?: Uint8Array | undefined; logger
       return lastSyncAt
     },
     async startSync(o) {
-      const tables = o.tables ?? SYNCED_TABLES
+      const only = o.tables ? new Set<string>(o.tables) : null
       // The header names are fixed for the subscription; their values are re-read per request.
       const names = Object.keys(await o.headers())
-      const shapes = Object.fromEntries(
-        tables.map((table) => [
-          table,
-          {
-            shape: {
-              url: `${o.url}/v1/shape`,
-              params: { table },
-              // Function-valued headers are re-read on every request, so refreshed tokens apply.
-              headers: Object.fromEntries(
-                names.map((h) => [
-                  h,
-                  async () => (await o.headers())[h] ?? '',
-                ]),
-              ),
-            },
+      const headers = Object.fromEntries(names.map((h) => [h, async () => (await o.headers())[h] ?? '']))
+      const subs: { unsubscribe: () => void; readonly isUpToDate: boolean }[] = []
+      // One subscription per group of tables applied together (see sync-rules).
+      for (const [group, all] of Object.entries(AGENT_SHAPE_GROUPS)) {
+        const tables = all.filter((t) => !only || only.has(t))
+        if (tables.length === 0) continue
+        const shapes = Object.fromEntries(
+          tables.map((table) => [
             table,
-            primaryKey: ['id'],
-          },
-        ]),
-      )
-      sub = await pg.sync.syncShapesToTables({
-        key: 'kefu-agent',
-        shapes,
-        onInitialSync: () => {
-          lastSyncAt = new Date()
-          o.onUpToDate?.()
-        },
-        onError: (err) => {
-          log.debug({ err: err.message }, 'shape stream error')
-          o.onError?.(err)
-        },
-      })
-      // pglite-sync reports up-to-date only once; keep lastSyncAt moving on every commit.
-      const unsubs = Object.values(
-        (sub as unknown as { streams: Record<string, { subscribe: (f: (m: unknown[]) => void) => () => void }> }).streams,
-      ).map((s) =>
-        s.subscribe((msgs) => {
-          if (msgs.some((m) => (m as { headers?: { control?: string } }).headers?.control === 'up-to-date')) {
+            { shape: { url: `${o.url}/v1/shape`, params: { table }, headers }, table, primaryKey: ['id'] },
+          ]),
+        )
+        const s = await pg.sync.syncShapesToTables({
+          key: `kefu-agent:${group}`,
+          shapes,
+          onInitialSync: () => {
             lastSyncAt = new Date()
             o.onUpToDate?.()
-          }
-        }),
-      )
-      const inner = sub
+          },
+          onError: (err) => {
+            log.debug({ err: err.message, group }, 'shape stream error')
+            o.onError?.(err)
+          },
+        })
+        // pglite-sync reports up-to-date once; keep lastSyncAt moving on every up-to-date.
+        const unsubs = Object.values(s.streams).map((stream) =>
+          stream.subscribe((msgs) => {
+            if (msgs.some((m) => (m as { headers?: { control?: string } }).headers?.control === 'up-to-date')) {
+              lastSyncAt = new Date()
+              o.onUpToDate?.()
+            }
+          }),
+        )
+        subs.push({
+          unsubscribe: () => {
+            for (const u of unsubs) u()
+            s.unsubscribe()
+          },
+          get isUpToDate() {
+            return s.isUpToDate
+          },
+        })
+      }
       sub = {
         unsubscribe: () => {
-          for (const u of unsubs) u()
-          inner.unsubscribe()
+          for (const x of subs) x.unsubscribe()
         },
         get isUpToDate() {
-          return inner.isUpToDate
+          return subs.every((x) => x.isUpToDate)
         },
       }
     },

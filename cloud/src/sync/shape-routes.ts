@@ -4,7 +4,7 @@
  */
 import { Hono, type Context } from 'hono'
 import type { Queryable } from '@kefu/migrations'
-import { agentShapeRule } from '@kefu/sync-rules'
+import { AGENT_SHAPE_GROUPS, agentShapeGroup, agentShapeRule } from '@kefu/sync-rules'
 import type { AuthEnv, Principal } from '../http/auth.ts'
 import type { Metrics } from '../metrics.ts'
 import { whereAllowlistProblem } from '../security/where-allowlist.ts'
@@ -34,6 +34,7 @@ async function resolveDef(shapes: ShapeService, p: Principal, r: ShapeRequest): 
     const def: ShapeDef = {
       table: rule.table,
       filter: rule.filter(p.agentId),
+      scope: { agentId: p.agentId, group: AGENT_SHAPE_GROUPS[agentShapeGroup(rule.table)] },
       where: null,
       params: {},
       columns,
@@ -71,11 +72,11 @@ const INT8_MAX = 2n ** 63n - 1n
  * does) instead of waiting for a head that may never come. With an unknown handle (a rebuilt
  * database, say) the service answers 409 must-refetch, which the client recovers from.
  */
-async function offsetProblem(db: Queryable, r: ShapeRequest): Promise<string | null> {
+async function offsetProblem(db: Queryable, shapes: ShapeService, r: ShapeRequest): Promise<string | null> {
   if (r.offset.kind !== 'at') return null
   if (r.offset.lsn > INT8_MAX || (r.offset.op !== 'inf' && r.offset.op > INT8_MAX)) return 'is out of bounds'
-  const h = await db.query<{ h: string }>(`SELECT coalesce(max(lsn), 0)::text AS h FROM sync_tx`)
-  if (r.offset.lsn <= BigInt(h[0]!.h)) return null
+  // The in-memory head answers almost every request; only an offset past it costs a query.
+  if (await shapes.isAtOrBelowHead(r.offset.lsn)) return null
   const live = await db.query(`SELECT 1 FROM sync_shapes WHERE handle = $1 AND invalidated_at IS NULL`, [r.handle])
   return live.length > 0 ? 'is out of bounds for this shape' : null
 }
@@ -102,7 +103,7 @@ export function shapeRoutes(deps: { shapes: ShapeService; metrics: Metrics; db: 
       }
       throw err
     }
-    const bad = await offsetProblem(deps.db, req)
+    const bad = await offsetProblem(deps.db, deps.shapes, req)
     if (bad) return invalid(c, { offset: [bad] })
     const res = await deps.shapes.serve(def, req, c.get('signal') ?? c.req.raw.signal)
     const mode = req.live ? 'live' : req.offset.kind === 'start' ? 'snapshot' : 'catchup'

@@ -29,7 +29,18 @@ export interface ShapeDef {
   columns: string[]
   replica: 'default' | 'full'
   log: 'full' | 'changes_only'
+  /**
+   * The agent this shape belongs to and the tables it applies together with (not part of the
+   * definition's identity). A commit that touches the agent's rows in any table of the group
+   * wakes all the group's held shapes, so that pglite-sync, which commits only up to the
+   * lowest LSN every shape of a subscription has confirmed, sees them all move on at once
+   * instead of waiting for its own refresh timer.
+   */
+  scope?: { agentId: string; group: readonly string[] }
 }
+
+/** Tables every agent receives whole (their rows carry no agent id). */
+const GLOBAL_TABLES = new Set(['faq', 'rules'])
 
 export type ShapeResult =
   | {
@@ -70,6 +81,8 @@ export interface ShapeService {
   serve(def: ShapeDef, req: { offset: Offset; handle: string | null; live: boolean }, signal?: AbortSignal): Promise<ShapeResult>
   deleteShape(def: ShapeDef | null, handle: string | null): Promise<'deleted' | 'not-found' | 'mismatch'>
   defKey(def: ShapeDef): string
+  /** Whether `lsn` is at or below the newest commit (reading the log once if needed). */
+  isAtOrBelowHead(lsn: bigint): Promise<boolean>
 }
 
 export function createShapeService(opts: ShapeServiceOptions): ShapeService {
@@ -100,6 +113,7 @@ export function createShapeService(opts: ShapeServiceOptions): ShapeService {
   const defKey = (def: ShapeDef): string =>
     createHash('sha256')
       .update(JSON.stringify([def.table, def.filter, def.where, Object.entries(def.params).sort(), def.columns, def.replica, def.log]))
+      // `scope` is deliberately left out: it changes who wakes the shape, not what it holds.
       .digest('hex')
       .slice(0, 20)
 
@@ -232,19 +246,31 @@ export function createShapeService(opts: ShapeServiceOptions): ShapeService {
 
   /** A cheap pre-filter of log entries for a shape: its table, and its filter when structured. */
   const relevantTo = (def: ShapeDef) => (e: LogEntry) =>
-    e.tbl === def.table &&
-    (e.op === 'truncate' || !def.filter || (e.newRow !== null && matchesRow(def.filter, e.newRow)) || (e.oldRow !== null && matchesRow(def.filter, e.oldRow)))
+    (e.tbl === def.table &&
+      (e.op === 'truncate' || !def.filter || (e.newRow !== null && matchesRow(def.filter, e.newRow)) || (e.oldRow !== null && matchesRow(def.filter, e.oldRow)))) ||
+    (def.scope !== undefined &&
+      def.scope.group.includes(e.tbl) &&
+      (GLOBAL_TABLES.has(e.tbl) || e.newRow?.['agent_id'] === def.scope.agentId || e.oldRow?.['agent_id'] === def.scope.agentId))
 
   const upToDate = (lsn: bigint) => ({ headers: { control: 'up-to-date', global_last_seen_lsn: lsn.toString() } })
 
+  // The floor only moves when the log is compacted; re-read it every few seconds, not per request.
+  let floor: { value: bigint; at: number } | null = null
   async function logFloor(): Promise<bigint> {
+    if (floor && Date.now() - floor.at < 5000) return floor.value
     const r = await db.query<{ f: string }>(`SELECT log_floor_lsn::text AS f FROM sync_meta`)
-    return BigInt(r[0]?.f ?? '0')
+    floor = { value: BigInt(r[0]?.f ?? '0'), at: Date.now() }
+    return floor.value
   }
 
   return {
     tableInfo,
     defKey,
+    async isAtOrBelowHead(lsn) {
+      if (lsn <= tail.head) return true
+      await tail.refresh()
+      return lsn <= tail.head
+    },
     async checkDef(def) {
       const info = await tableInfo(def.table)
       for (const c of def.columns)
@@ -298,6 +324,7 @@ export function createShapeService(opts: ShapeServiceOptions): ShapeService {
       if (!req.live) await tail.refresh()
       let from = { lsn: req.offset.lsn, op: req.offset.op }
       const deadline = Date.now() + longPollMs
+      let woken = false
       for (;;) {
         const r = await changesAfter(def, view, from)
         if (r.truncated) {
@@ -305,7 +332,9 @@ export function createShapeService(opts: ShapeServiceOptions): ShapeService {
           return refetch()
         }
         const offset = r.messages.length > 0 || r.coveredTo > from.lsn ? formatOffset(r.coveredTo) : formatOffset(from.lsn, from.op)
-        if (r.messages.length > 0 || !req.live || !r.complete) {
+        // Woken by a commit that concerns this agent but holds nothing for this shape: confirm
+        // the new LSN right away (an up-to-date, like a long-poll timeout, only sooner).
+        if (r.messages.length > 0 || !req.live || !r.complete || (woken && r.coveredTo > req.offset.lsn)) {
           const messages: unknown[] = r.messages
           if (r.complete) messages.push(upToDate(r.coveredTo))
           return { kind: 'ok', handle, offset, messages, schema: req.live ? null : schema, upToDate: r.complete }
@@ -323,6 +352,7 @@ export function createShapeService(opts: ShapeServiceOptions): ShapeService {
             upToDate: true,
           }
         await tail.waitForHeadAbove(from.lsn, left, signal, relevantTo(def))
+        woken = tail.head > from.lsn
         // A handle may be invalidated (DELETE, truncate) while the request is held.
         if (!(await handleValid(handle, key))) return refetch()
       }

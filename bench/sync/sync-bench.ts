@@ -1,0 +1,166 @@
+/**
+ * Sync benchmark: cloud commit → row visible in each subscribed agent replica, on loopback.
+ * The cloud runs in its own process on Postgres; N real agents (PGlite replicas through
+ * pglite-sync) run here. A writer commits replies for random agents at a steady rate; a
+ * trigger in each replica notifies when the row lands, which timestamps "visible".
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { randomBytes } from 'node:crypto'
+import { pino } from 'pino'
+import { createTestPostgres, migrate, openPostgres } from '@kefu/migrations'
+import { newId } from '@kefu/schema'
+import { createKefuAgent, sharedSecret, type KefuAgent } from '@kefu/agent'
+import { kill9, spawnCloud, waitHealthy } from '../../e2e/support/processes.ts'
+
+export interface SyncBenchOptions {
+  agents: number
+  /** Commits per second across all agents. */
+  rate: number
+  /** Seconds of load. */
+  seconds: number
+  /** Rows committed per transaction (1 = every change its own commit). */
+  batch?: number
+  log?: (msg: string) => void
+}
+
+export interface SyncBenchResult {
+  agents: number
+  changes: number
+  p50_ms: number
+  p99_ms: number
+  lost: number
+  duplicated: number
+  changes_per_s: number
+}
+
+const pct = (xs: number[], p: number) => {
+  if (xs.length === 0) return NaN
+  const s = [...xs].sort((a, b) => a - b)
+  return Math.round(s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]! * 100) / 100
+}
+
+export async function runSyncBench(o: SyncBenchOptions): Promise<SyncBenchResult> {
+  const log = o.log ?? (() => {})
+  const secret = 'bench-secret-0123456789abcdef'
+  const t = await createTestPostgres()
+  const dirs: string[] = []
+  const agents: KefuAgent[] = []
+  const port = 30000 + Math.floor(Math.random() * 20000)
+  const url = `http://127.0.0.1:${port}`
+  const cloud = spawnCloud(port, { DATABASE_URL: t.url, KEFU_AGENT_SECRET: secret, KEFU_WORKERS: 'false', KEFU_RATE_LIMIT_PER_SEC: '100000', KEFU_RATE_LIMIT_BURST: '1000000' })
+  try {
+    await migrate(t.db, 'cloud')
+    await waitHealthy(url)
+    const ids: string[] = []
+    const convs: string[] = []
+    for (let i = 0; i < o.agents; i++) {
+      const id = newId()
+      const conv = newId()
+      await t.db.query(`INSERT INTO agents (id, name) VALUES ($1::uuid, $2)`, [id, `bench-${i}`])
+      await t.db.query(`INSERT INTO conversations (id, agent_id, chat_key) VALUES ($1::uuid, $2::uuid, 'c')`, [conv, id])
+      ids.push(id)
+      convs.push(conv)
+    }
+    const seen = new Map<string, number>() // reply id → arrival time
+    const committed = new Map<string, number>() // reply id → commit time
+    let duplicated = 0
+    const started = Date.now()
+    for (let i = 0; i < o.agents; i++) {
+      const dir = mkdtempSync(join(tmpdir(), 'kefu-bench-'))
+      dirs.push(dir)
+      const a = createKefuAgent({ cloudUrl: url, agentId: ids[i]!, credentials: sharedSecret(ids[i]!, secret), dataDir: dir, key: randomBytes(32), logger: pino({ level: 'silent' }), offlineAnswers: false })
+      await a.start()
+      await a.replica.db.exec(`CREATE FUNCTION bench_seen() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_notify('bench', NEW.id::text); RETURN NULL; END $$;
+        CREATE TRIGGER bench_seen AFTER INSERT ON replies FOR EACH ROW EXECUTE FUNCTION bench_seen();`)
+      await a.replica.db.listen('bench', (id) => {
+        const at = performance.now()
+        if (seen.has(id)) duplicated++
+        else seen.set(id, at)
+      })
+      agents.push(a)
+    }
+    log(`${o.agents} agents up in ${Math.round((Date.now() - started) / 1000)} s`)
+    await new Promise((r) => setTimeout(r, 3000)) // initial syncs settle
+    const writer = openPostgres({ url: t.url, max: 8 })
+    const batch = o.batch ?? 1
+    const total = o.rate * o.seconds
+    const interval = (1000 * batch) / o.rate
+    const t0 = performance.now()
+    const inflight: Promise<void>[] = []
+    let k = 0
+    for (let b = 0; k < total; b++) {
+      const due = t0 + b * interval
+      const wait = due - performance.now()
+      if (wait > 1) await new Promise((r) => setTimeout(r, wait))
+      const rows: [string, string, string][] = []
+      for (let j = 0; j < batch && k < total; j++, k++) {
+        // Spread over agents pseudo-randomly, as real traffic would be.
+        const i = (k * 7919) % o.agents
+        rows.push([newId(), convs[i]!, ids[i]!])
+      }
+      inflight.push(
+        writer
+          .query(
+            `INSERT INTO replies (id, conversation_id, agent_id, text, origin)
+             SELECT r.id::uuid, r.c::uuid, r.a::uuid, 'x', 'rule' FROM jsonb_to_recordset($1::text::jsonb) AS r(id text, c text, a text)`,
+            [JSON.stringify(rows.map(([id, c, a]) => ({ id, c, a })))],
+          )
+          .then(() => {
+            const at = performance.now()
+            for (const [id] of rows) committed.set(id, at)
+          }),
+      )
+      if (inflight.length > 200) await Promise.all(inflight.splice(0, 100))
+    }
+    await Promise.all(inflight)
+    const loadEnd = performance.now()
+    const deadline = Date.now() + 15_000
+    while (Date.now() < deadline && [...committed.keys()].some((id) => !seen.has(id))) await new Promise((r) => setTimeout(r, 100))
+    const lat: number[] = []
+    let lost = 0
+    let lastArrival = 0
+    for (const [id, at] of committed) {
+      const s = seen.get(id)
+      if (s === undefined) lost++
+      else {
+        lat.push(Math.max(0, s - at))
+        lastArrival = Math.max(lastArrival, s)
+      }
+    }
+    await writer.close()
+    const applied = lat.length
+    return {
+      agents: o.agents,
+      changes: committed.size,
+      p50_ms: pct(lat, 50),
+      p99_ms: pct(lat, 99),
+      lost,
+      duplicated,
+      changes_per_s: Math.round(applied / ((Math.max(lastArrival, loadEnd) - t0) / 1000)),
+    }
+  } finally {
+    for (const a of agents) await a.stop({ checkpoint: false }).catch(() => {})
+    for (const d of dirs) rmSync(d, { recursive: true, force: true })
+    await kill9(cloud)
+    await t.drop()
+  }
+}
+
+/** `npm run bench -- sync [--agents N] [--rate R] [--seconds S] [--json]` */
+export async function main(argv: string[]): Promise<void> {
+  const arg = (name: string, d: number) => {
+    const i = argv.indexOf(`--${name}`)
+    return i >= 0 ? Number(argv[i + 1]) : d
+  }
+  const json = argv.includes('--json')
+  const r = await runSyncBench({
+    agents: arg('agents', 50),
+    rate: arg('rate', 2500),
+    seconds: arg('seconds', 10),
+    batch: arg('batch', 1),
+    log: json ? () => {} : (m) => console.error(m),
+  })
+  console.log(json ? JSON.stringify(r) : r)
+}
