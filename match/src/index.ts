@@ -24,6 +24,8 @@ export {
   bm25Normalised,
   BM25,
   UNIGRAM_FACTOR,
+  FRAME_WORDS,
+  FRAME_FACTOR,
   type Bag,
   type TermStats,
   type Overlap,

@@ -16,135 +16,32 @@ export const SmallTalkKind = {
 /** One of {@link SmallTalkKind}. */
 export type SmallTalkKind = (typeof SmallTalkKind)[keyof typeof SmallTalkKind]
 
+/** Splits a whitespace-separated list (messages are compared without spaces, so are phrases). */
+const words = (list: string) => list.trim().split(/\s+/)
+
 // Forms of address: a greeting on their own ("亲？"), neutral next to anything else ("好的亲").
-const ADDRESS = [
-  '亲亲',
-  '亲',
-  '客服',
-  '老板',
-  '小姐姐',
-  '小哥哥',
-  '美女',
-  '帅哥',
-  '掌柜',
-  '店家',
-  '请问',
-]
+const ADDRESS = words('亲亲 亲 客服 老板 小姐姐 小哥哥 美女 帅哥 掌柜 店家 请问')
 
 const PHRASES: Readonly<Record<SmallTalkKind, readonly string[]>> = {
-  greeting: [
-    '你好',
-    '您好',
-    '你们好',
-    '大家好',
-    '在吗',
-    '在不在',
-    '在么',
-    '在嘛',
-    '有人吗',
-    '有人在吗',
-    '哈喽',
-    '哈罗',
-    '嗨',
-    '早上好',
-    '上午好',
-    '中午好',
-    '下午好',
-    '晚上好',
-    '早安',
-    '晚安',
-    '早',
-    'hello',
-    'hi',
-    'hey',
-    'hallo',
-    'helo',
-    'nihao',
-    'zaima',
-  ],
-  thanks: [
-    '谢谢你',
-    '谢谢您',
-    '谢谢',
-    '谢啦',
-    '谢了',
-    '多谢',
-    '感谢',
-    '感恩',
-    '辛苦了',
-    '辛苦',
-    '麻烦了',
-    '3q',
-    'thanks',
-    'thank you',
-    'thx',
-    'ty',
-  ],
-  bye: ['再见', '拜拜', '回见', '下次见', '886', '88', 'bye', 'byebye', 'bye bye'],
-  ack: [
-    '好的',
-    '好滴',
-    '好哒',
-    '好嘞',
-    '好',
-    '行',
-    '可以',
-    '嗯嗯',
-    '嗯',
-    '哦哦',
-    '哦',
-    '噢',
-    '收到',
-    '知道了',
-    '明白了',
-    '明白',
-    '了解',
-    '懂了',
-    'ok',
-    'okay',
-    'okk',
-    'get',
-    '没问题',
-    '没事了',
-    '没事',
-    '好吧',
-  ],
+  greeting: words(`
+    你好 您好 你们好 大家好 在吗 在不在 在么 在嘛 有人吗 有人在吗 哈喽 哈罗 嗨 早上好 上午好
+    中午好 下午好 晚上好 早安 晚安 早 hello hi hey hallo helo nihao zaima`),
+  thanks: words(`
+    谢谢你 谢谢您 谢谢 谢啦 谢了 多谢 感谢 感恩 辛苦了 辛苦 麻烦了 3q thanks thankyou thx ty`),
+  bye: words('再见 拜拜 回见 下次见 886 88 bye byebye'),
+  ack: words(`
+    好的 好滴 好哒 好嘞 好 行 可以 嗯嗯 嗯 哦哦 哦 噢 收到 知道了 明白了 明白 了解 懂了 ok okay
+    okk get 没问题 没事了 没事 好吧`),
 }
 
 // Fillers that may surround any small-talk phrase.
-const FILLERS = [
-  '啊',
-  '呀',
-  '哈',
-  '哈哈',
-  '哈哈哈',
-  '呢',
-  '吧',
-  '啦',
-  '哦',
-  '喔',
-  '嘛',
-  '的',
-  '了',
-  '哟',
-  '呐',
-  '哇',
-  '您',
-  '你',
-  '非常',
-  '太',
-  '真的',
-  '很',
-  '大家',
-  '哈哈哈哈',
-  '呵呵',
-]
+const FILLERS = words(`
+  啊 呀 哈 哈哈 哈哈哈 呢 吧 啦 哦 喔 嘛 的 了 哟 呐 哇 您 你 非常 太 真的 很 大家 哈哈哈哈 呵呵`)
 
 // Longest phrase first so "谢谢你" wins over "谢谢".
 const LEXICON = [
   ...Object.entries(PHRASES).flatMap(([kind, ps]) =>
-    // Messages are compared with their spaces removed, so phrases are too.
-    ps.map((p) => ({ p: p.replace(/\s+/g, ''), kind: kind as SmallTalkKind })),
+    ps.map((p) => ({ p, kind: kind as SmallTalkKind })),
   ),
   ...ADDRESS.map((p) => ({ p, kind: 'address' as const })),
   ...FILLERS.map((p) => ({ p, kind: null })),

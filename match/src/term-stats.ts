@@ -4,7 +4,7 @@
  *
  * A term's weight is its BM25 inverse document frequency times a kind factor: a single Han
  * character says little on its own (退 is in half the FAQ), so it counts for a fraction of
- * a word or bigram. Overlap is a weighted multiset intersection; because tokenising emits a
+ * a word or bigram, and so does a question frame (怎么办, 可以, 有没有). Overlap is a weighted multiset intersection; because tokenising emits a
  * two-character dictionary word both as a word and as a bigram, a match on a real word counts
  * twice as much as a match on a bigram that straddles two words.
  */
@@ -59,7 +59,23 @@ export function createTermStats(docs: Iterable<readonly string[]>): TermStats {
   }
 }
 
+// prettier-ignore
+/**
+ * Question frames: interrogatives, modals and pronouns say what kind of question it is, not
+ * what it is about. "扣了两遍款 怎么办" must not match "银饰发黑了怎么办" on 怎么办. They keep
+ * a fraction of their weight (么办 is the bigram 怎么办 leaves behind).
+ */
+export const FRAME_WORDS: ReadonlySet<string> = new Set([
+  '怎么', '怎么办', '么办', '怎样', '如何', '什么', '为什么', '为啥', '可以', '能不能', '不能',
+  '能否', '是否', '有没有', '没有', '哪里', '在哪', '是不是', '会不会', '要不要', '需要', '我的',
+  '你们', '我们',
+])
+
+/** Weight factor of a {@link FRAME_WORDS} term. */
+export const FRAME_FACTOR = 0.4
+
 function kindFactor(term: string): number {
+  if (FRAME_WORDS.has(term)) return FRAME_FACTOR
   return term.length === 1 && isHan(term) ? UNIGRAM_FACTOR : 1
 }
 

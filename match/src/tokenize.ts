@@ -15,61 +15,25 @@
 import { isHan, normalise } from './normalise.ts'
 import { expandSynonyms } from './synonyms.ts'
 
+// prettier-ignore
 /**
  * Greetings, politeness and fillers, removed from the text before segmenting: the segmenter
  * does not reliably isolate them (it reads "你好呀" as 你|好呀).
  */
 export const STOP_PHRASES: readonly string[] = [
-  '亲爱的',
-  '你们好',
-  '问一下',
-  '在不在',
-  '麻烦你',
-  '麻烦了',
-  '哈哈哈',
-  '你好',
-  '您好',
-  '请问',
-  '在吗',
-  '亲亲',
-  '谢谢',
-  '谢啦',
-  '多谢',
-  '感谢',
-  '哈喽',
-  '哈哈',
-  '呵呵',
-  '一下',
-  '那个',
-  '这个',
-  '就是',
-  '然后',
-  '老板',
-  '掌柜',
+  '亲爱的', '你们好', '问一下', '在不在', '麻烦你', '麻烦了', '哈哈哈', '你好', '您好', '请问',
+  '在吗', '亲亲', '谢谢', '谢啦', '多谢', '感谢', '哈喽', '哈哈', '呵呵', '一下', '那个', '这个',
+  '就是', '然后', '老板', '掌柜',
 ]
 
 /** Modal particles: they never occur inside the words a shop's customers ask about. */
 export const PARTICLES = '吗呢啊呀哦嘛啦哇噢喔嗯诶哎呐咯哒哟嘞捏'
 
+// prettier-ignore
 /** Whole segments dropped after segmenting (they do occur inside words: 目的, 了解, 什么). */
 export const STOP_SEGMENTS: ReadonlySet<string> = new Set([
-  '的',
-  '了',
-  '么',
-  '吧',
-  '哈',
-  '亲',
-  '呗',
-  '滴',
-  '撒',
-  '咧',
-  '地',
-  '得',
-  'hello',
-  'hi',
-  'hey',
-  'hh',
-  'hhh',
+  '的', '了', '么', '吧', '哈', '亲', '呗', '滴', '撒', '咧', '地', '得', 'hello', 'hi', 'hey',
+  'hh', 'hhh',
 ])
 
 const STOP_RE = new RegExp(`${STOP_PHRASES.join('|')}|[${PARTICLES}]`, 'gu')

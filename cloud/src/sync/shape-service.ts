@@ -332,9 +332,14 @@ export function createShapeService(opts: ShapeServiceOptions): ShapeService {
           return refetch()
         }
         const offset = r.messages.length > 0 || r.coveredTo > from.lsn ? formatOffset(r.coveredTo) : formatOffset(from.lsn, from.op)
-        // Woken by a commit that concerns this agent but holds nothing for this shape: confirm
-        // the new LSN right away (an up-to-date, like a long-poll timeout, only sooner).
-        if (r.messages.length > 0 || !req.live || !r.complete || (woken && r.coveredTo > req.offset.lsn)) {
+        // A commit that concerns this shape's group but holds nothing for this shape (seen
+        // while held, or just before this request came in): confirm the new LSN right away,
+        // an up-to-date like a long-poll timeout's, only sooner.
+        const groupMoved =
+          def.scope !== undefined &&
+          r.coveredTo > from.lsn &&
+          (woken || (tail.entriesAfter(from.lsn, r.coveredTo)?.some(relevantTo(def)) ?? true))
+        if (r.messages.length > 0 || !req.live || !r.complete || groupMoved) {
           const messages: unknown[] = r.messages
           if (r.complete) messages.push(upToDate(r.coveredTo))
           return { kind: 'ok', handle, offset, messages, schema: req.live ? null : schema, upToDate: r.complete }
