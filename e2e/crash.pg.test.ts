@@ -76,7 +76,7 @@ test(`kill -9 of agent and cloud during ${N} messages: nothing lost, nothing twi
   void stableId
 
   let pushed = 0
-  let kills = { agent: 0, cloud: 0 }
+  const kills = { agent: 0, cloud: 0 }
   let nextKill = Date.now() + 2000 + rand() * 3000
   const chatOf: string[] = []
   const events: string[] = []
@@ -113,7 +113,7 @@ test(`kill -9 of agent and cloud during ${N} messages: nothing lost, nothing twi
   }
   // Quiesce: everything captured reaches the cloud, every reply reaches the replica.
   const deadline = Date.now() + 60_000
-  let cloudCount = 0
+  let cloudCount: number
   while (Date.now() < deadline) {
     cloudCount = (await pg.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM messages`))[0]!.n
     if (cloudCount >= N) break

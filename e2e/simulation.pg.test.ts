@@ -121,7 +121,14 @@ test(`seeded simulation (seed ${SEED}): replicas converge to exactly their shape
       const [want, got] = [await expectedFor(ids[i]!), await actualOf(agents[i]!)]
       if (JSON.stringify(want) !== JSON.stringify(got) || agents[i]!.status().outboxDepth > 0) {
         ok = false
-        last = `agent ${i}: ${JSON.stringify({ want: Object.fromEntries(Object.entries(want).map(([k, v]) => [k, v.length])), got: Object.fromEntries(Object.entries(got).map(([k, v]) => [k, v.length])) })}`
+        const diff = Object.fromEntries(
+          Object.keys(want).map((k) => {
+            const w = (want as Record<string, { id: string }[]>)[k]!.map((x) => JSON.stringify(x))
+            const g = (got as Record<string, { id: string }[]>)[k]!.map((x) => JSON.stringify(x))
+            return [k, { missing: w.filter((x) => !g.includes(x)), extra: g.filter((x) => !w.includes(x)) }]
+          }),
+        )
+        last = `agent ${i}: ${JSON.stringify(diff)}`
       }
     }
     if (ok) break

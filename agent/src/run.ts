@@ -63,8 +63,8 @@ export async function runAgent(
     driver,
     async stop() {
       clearInterval(timer)
-      await agent.stop()
       tick()
+      await agent.stop()
     },
   }
 }

@@ -54,6 +54,38 @@ function wrap(pg: PGlite): Db {
   }
 }
 
+/**
+ * pglite-sync stores each shape stream's read-ahead offset with the subscription, and that can
+ * be past what it committed: messages of one shape wait for the other shapes of the group
+ * before they are applied, and a commit runs while the next response is already being read. A
+ * crash (or a checkpoint taken) in that window would resume after changes that were never
+ * applied. Our offsets are commit LSNs, so the committed LSN is itself a valid offset: resume
+ * every shape from `<last_lsn>_inf` whenever its stored offset is ahead of it.
+ */
+export async function resumeFromCommitted(db: Queryable): Promise<number> {
+  const t = await db.query<{ t: string | null }>(`SELECT to_regclass('electric.subscriptions_metadata')::text AS t`)
+  if (!t[0]?.t) return 0
+  const subs = await db.query<{ key: string; shape_metadata: Record<string, { handle?: string; offset?: string }>; last_lsn: string }>(
+    `SELECT key, shape_metadata, last_lsn FROM electric.subscriptions_metadata`,
+  )
+  let rewound = 0
+  for (const s of subs) {
+    if (!/^\d+$/.test(s.last_lsn)) continue
+    const committed = BigInt(s.last_lsn)
+    const meta = { ...s.shape_metadata }
+    for (const [shape, m] of Object.entries(meta)) {
+      const lsn = /^(\d+)_/.exec(m.offset ?? '')?.[1]
+      if (lsn !== undefined && BigInt(lsn) > committed) {
+        meta[shape] = { ...m, offset: `${committed}_inf` }
+        rewound++
+      }
+    }
+    if (rewound > 0)
+      await db.query(`UPDATE electric.subscriptions_metadata SET shape_metadata = $2::text::jsonb WHERE key = $1`, [s.key, JSON.stringify(meta)])
+  }
+  return rewound
+}
+
 /** Opens the replica, from a checkpoint image when there is one. */
 export async function openReplica(opts: { image?: Uint8Array | undefined; logger: Logger }): Promise<Replica> {
   const pg = (await PGlite.create({
@@ -76,6 +108,7 @@ export async function openReplica(opts: { image?: Uint8Array | undefined; logger
       return lastSyncAt
     },
     async startSync(o) {
+      await resumeFromCommitted(db)
       const only = o.tables ? new Set<string>(o.tables) : null
       // The header names are fixed for the subscription; their values are re-read per request.
       const names = Object.keys(await o.headers())
