@@ -5,6 +5,7 @@ export const agentConfigSpec = {
   cloud: { kind: 'string', flag: 'cloud', env: 'KEFU_CLOUD_URL', default: 'http://127.0.0.1:8787', help: 'the cloud to sync with' },
   agentId: { kind: 'string', flag: 'agent-id', env: 'KEFU_AGENT_ID', help: "this agent's id (a UUID the cloud knows)" },
   secret: { kind: 'string', flag: 'secret', env: 'KEFU_AGENT_SECRET', secret: true, help: "the agent's secret (prefer the environment variable: flags show up in process lists)" },
+  auth: { kind: 'string', flag: 'auth', env: 'KEFU_AGENT_AUTH', default: 'token', help: "token: log in with the agent's own secret (short-lived tokens, refreshed); shared: the cloud's development shared secret" },
   dataDir: { kind: 'string', flag: 'data', env: 'KEFU_AGENT_DATA', default: './data/agent', help: 'data folder (journal and sealed replica; nothing readable without the key)' },
   passphrase: { kind: 'string', env: 'KEFU_AGENT_PASSPHRASE', secret: true, help: 'passphrase that derives the data key (scrypt) when no OS keystore is available' },
   driver: { kind: 'string', flag: 'driver', env: 'KEFU_DRIVER', default: 'screen', help: 'WeChat driver: screen (nut-js + OCR on the real client) or sim (in-process stand-in)' },

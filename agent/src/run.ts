@@ -7,6 +7,7 @@ import type { AgentConfig } from './config.ts'
 import { createKefuAgent, type KefuAgent } from './core/agent.ts'
 import type { AgentCredentials } from './core/credentials.ts'
 import { sharedSecret } from './core/credentials.ts'
+import { tokenCredentials } from './core/token-credentials.ts'
 import { writeStatusFile } from './core/status-file.ts'
 import { keyFromPassphrase } from './store/crypto.ts'
 import type { WeChatDriver } from './driver/driver.ts'
@@ -34,6 +35,7 @@ export async function runAgent(
   if (!config.agentId) throw new AgentConfigError('--agent-id (or KEFU_AGENT_ID) is required')
   if (!overrides.credentials && !config.secret) throw new AgentConfigError('KEFU_AGENT_SECRET (or --secret) is required')
   if (!overrides.key && !config.passphrase) throw new AgentConfigError('KEFU_AGENT_PASSPHRASE is required to open the encrypted data folder')
+  if (config.auth !== 'token' && config.auth !== 'shared') throw new AgentConfigError(`unknown --auth "${config.auth}" (token or shared)`)
   let driver = overrides.driver
   if (!driver) {
     if (config.driver === 'sim') driver = createSimDriver()
@@ -46,7 +48,11 @@ export async function runAgent(
   const agent = createKefuAgent({
     cloudUrl: config.cloud.replace(/\/+$/, ''),
     agentId: config.agentId,
-    credentials: overrides.credentials ?? sharedSecret(config.agentId, config.secret!),
+    credentials:
+      overrides.credentials ??
+      (config.auth === 'shared'
+        ? sharedSecret(config.agentId, config.secret!)
+        : tokenCredentials({ cloudUrl: config.cloud.replace(/\/+$/, ''), agentId: config.agentId, secret: config.secret!, logger })),
     dataDir: config.dataDir,
     key,
     driver,

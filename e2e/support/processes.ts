@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 
-export async function waitHealthy(url: string, ms = 30_000): Promise<void> {
+export async function waitHealthy(url: string, ms = 90_000): Promise<void> {
   const end = Date.now() + ms
   while (Date.now() < end) {
     try {

@@ -86,12 +86,33 @@ export async function resumeFromCommitted(db: Queryable): Promise<number> {
   return rewound
 }
 
-/** Opens the replica, from a checkpoint image when there is one. */
-export async function openReplica(opts: { image?: Uint8Array | undefined; logger: Logger }): Promise<Replica> {
-  const pg = (await PGlite.create({
-    ...(opts.image ? { loadDataDir: new Blob([opts.image as Uint8Array<ArrayBuffer>]) } : {}),
+// A fresh replica costs an initdb (~2 s); later fresh replicas in the same process (tests,
+// benchmarks, several agents in one process) start from an image of the first one instead.
+let blankImage: Promise<Uint8Array> | null = null
+
+async function createPglite(image: Uint8Array | undefined): Promise<PGliteWithSync> {
+  return (await PGlite.create({
+    ...(image ? { loadDataDir: new Blob([image as Uint8Array<ArrayBuffer>]) } : {}),
     extensions: { sync: electricSync() },
   })) as unknown as PGliteWithSync
+}
+
+async function freshPglite(): Promise<PGliteWithSync> {
+  if (blankImage) return createPglite(await blankImage)
+  const pg = await createPglite(undefined)
+  const image = (pg as unknown as PGlite)
+    .dumpDataDir('none')
+    .then(async (f) => new Uint8Array(await f.arrayBuffer()))
+  blankImage = image
+  await image.catch(() => {
+    blankImage = null // the next fresh replica pays the initdb again
+  })
+  return pg
+}
+
+/** Opens the replica, from a checkpoint image when there is one. */
+export async function openReplica(opts: { image?: Uint8Array | undefined; logger: Logger }): Promise<Replica> {
+  const pg = opts.image ? await createPglite(opts.image) : await freshPglite()
   await pg.exec(Object.entries(SESSION_SETTINGS).map(([k, v]) => `SET ${k} = '${v}';`).join('\n'))
   const db = wrap(pg as unknown as PGlite)
   await migrate(db, 'agent')
