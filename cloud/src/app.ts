@@ -24,6 +24,7 @@ import {
 import type { AuthEnv } from './http/auth.ts'
 import { shapeRoutes } from './sync/shape-routes.ts'
 import { changesRoutes } from './sync/changes-routes.ts'
+import { heartbeatRoutes } from './agents/heartbeat-routes.ts'
 import type { ShapeService } from './sync/shape-service.ts'
 import { adminRoutes } from './security/admin-routes.ts'
 import { authRoutes } from './security/auth-routes.ts'
@@ -111,6 +112,7 @@ export function createApp(deps: AppDeps): CloudApp {
   app.route('/api/v1/admin', adminRoutes(security))
   app.route('/v1/shape', shapeRoutes(deps))
   app.route('/api/v1/changes', changesRoutes(deps))
+  app.route('/api/v1/agents', heartbeatRoutes(deps))
 
   app.notFound((c) =>
     c.json(

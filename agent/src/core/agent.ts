@@ -42,10 +42,14 @@ export interface AgentOptions {
   offlineAfterMs?: number
   /** How long a chat a person took over in WeChat stays with them; default 30 min. */
   humanTtlMs?: number
+  /** Heartbeat (status report and reachability probe) interval; default 5 s. */
+  heartbeatMs?: number
   /** Answer greetings/FAQs locally while the cloud is unreachable; default true. */
   offlineAnswers?: boolean
   fetch?: typeof fetch
+  /** The agent's clock, and the sleep that goes with it (tests compress time with both). */
   now?: () => number
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>
 }
 
 export interface AgentStatus {
@@ -82,6 +86,8 @@ export interface KefuAgent {
 export function createKefuAgent(o: AgentOptions): KefuAgent {
   const log = o.logger.child({ component: 'agent', agent: o.agentId })
   const now = o.now ?? Date.now
+  // Waits measured on the agent's clock (pacing, poll and probe intervals) sleep on it too.
+  const nap = o.sleep ?? sleep
   const cipher = createCipher(o.key)
   const journal = openJournal(o.dataDir, cipher)
   let replica!: Replica
@@ -190,17 +196,27 @@ export function createKefuAgent(o: AgentOptions): KefuAgent {
           sender?.wake()
         },
       })
-      // A cheap probe keeps the online/offline view fresh even when nothing else talks.
+      // The heartbeat reports our status to the cloud every few seconds and doubles as the
+      // probe that keeps the online/offline view fresh when nothing else talks.
       loops.push(
         (async () => {
           while (!stopper.signal.aborted) {
             try {
-              const r = await (o.fetch ?? fetch)(`${o.cloudUrl}/v1/health`, { signal: AbortSignal.timeout(3000) })
+              const { agentId: _id, ...status } = agent.status()
+              const send = async () =>
+                (o.fetch ?? fetch)(`${o.cloudUrl}/api/v1/agents/heartbeat`, {
+                  method: 'POST',
+                  headers: { ...(await o.credentials.headers()), 'content-type': 'application/json' },
+                  body: JSON.stringify(status),
+                  signal: AbortSignal.timeout(5000),
+                })
+              let r = await send()
+              if (r.status === 401 && (await o.credentials.refresh())) r = await send()
               if (r.ok) contact()
             } catch {
               // unreachable: lastContact ages
             }
-            await sleep(5000, stopper.signal)
+            await sleep(o.heartbeatMs ?? 5000, stopper.signal)
           }
         })(),
       )
@@ -214,6 +230,7 @@ export function createKefuAgent(o: AgentOptions): KefuAgent {
           write: (c) => write(c),
           logger: log,
           now,
+          sleep: nap,
           onSent: () => sent++,
         })
         loops.push(sender.run())
@@ -225,7 +242,7 @@ export function createKefuAgent(o: AgentOptions): KefuAgent {
               } catch (err) {
                 log.error({ err }, 'capture failed')
               }
-              await sleep(o.pollMs ?? 1000, stopper.signal)
+              await nap(o.pollMs ?? 1000, stopper.signal)
             }
           })(),
         )
@@ -233,7 +250,7 @@ export function createKefuAgent(o: AgentOptions): KefuAgent {
       loops.push(
         (async () => {
           while (!stopper.signal.aborted) {
-            await sleep(o.checkpointMs ?? 5 * 60_000, stopper.signal)
+            await nap(o.checkpointMs ?? 5 * 60_000, stopper.signal)
             if (!stopper.signal.aborted) await agent.checkpoint().catch((err: unknown) => log.error({ err }, 'checkpoint failed'))
           }
         })(),

@@ -96,6 +96,18 @@ export const ROUTES: readonly RouteSpec[] = [
   },
   {
     method: 'POST',
+    path: '/api/v1/agents/heartbeat',
+    access: needs('write:message', 'agents'),
+    summary: "an agent's status: online, sync lag, outbox depth, WeChat window, last capture",
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/agents',
+    access: needs('view:stats', 'users'),
+    summary: 'every agent with its last heartbeat',
+  },
+  {
+    method: 'POST',
     path: '/api/v1/admin/users',
     access: needs('admin', 'users'),
     summary: 'create a console user',
