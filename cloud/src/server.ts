@@ -9,9 +9,10 @@ import type { AddressInfo } from 'node:net'
 import { migrate, openDb, type Db } from '@kefu/migrations'
 import { SYNCED_TABLES } from '@kefu/schema'
 import { createApp, type CloudApp, type WorkerStatus } from './app.ts'
-import { trustProxyHops, type CloudConfig } from './config.ts'
+import { embedderChoiceOf, trustProxyHops, type CloudConfig } from './config.ts'
 import type { Logger } from './logger.ts'
 import { createMetrics, type Metrics } from './metrics.ts'
+import { replyPipelineWorkers } from './pipeline/reply-pipeline.ts'
 import { createLogTail, type LogTail } from './sync/log-tail.ts'
 import { createShapeService } from './sync/shape-service.ts'
 
@@ -39,7 +40,7 @@ export interface StartCloudOptions {
   logger: Logger
   /** Use this database instead of opening one from the config (tests). */
   db?: Db
-  /** Extra workers to run (the reply pipeline registers here). */
+  /** The workers to run; default: the reply pipeline as the config describes it. */
   workers?: (ctx: { db: Db; tail: LogTail; metrics: Metrics; logger: Logger }) => Worker[]
 }
 
@@ -52,7 +53,10 @@ export async function startCloud(opts: StartCloudOptions): Promise<CloudInstance
   const tail = createLogTail({ db, logger })
   await tail.start()
   const shapes = createShapeService({ db, tail, logger, longPollMs: config.longPollMs, tables: SYNCED_TABLES })
-  const workers = config.workers && opts.workers ? opts.workers({ db, tail, metrics, logger }) : []
+  const makeWorkers =
+    opts.workers ??
+    replyPipelineWorkers({ embedder: embedderChoiceOf(config), llm: config.llm, debounceMs: config.debounceMs })
+  const workers = config.workers ? makeWorkers({ db, tail, metrics, logger }) : []
   const app = createApp({
     db,
     logger,

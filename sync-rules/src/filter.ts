@@ -24,8 +24,10 @@ export function filterToSql(f: Filter, firstParam = 1): { sql: string; params: s
       case 'eq':
         if (!IDENT.test(x.column)) throw new Error(`bad column ${x.column}`)
         params.push(x.value)
-        // Compare as text: exactly the semantics of the in-memory evaluation below.
-        return `"${x.column}"::text = $${firstParam + params.length - 1}`
+        // Compare the column's output form (what the change log's row images hold, and what the
+        // in-memory evaluation below compares): `format('%s', …)`, not `::text`, which turns a
+        // boolean into 'true' where its output form (and the log) says 't'.
+        return `format('%s', "${x.column}") = $${firstParam + params.length - 1}`
       case 'and':
         return x.filters.length === 0 ? 'true' : x.filters.map((y) => `(${render(y)})`).join(' AND ')
     }

@@ -60,12 +60,15 @@ export async function captureBatch(ctx: CaptureContext, batch: readonly Captured
         row: { id: conversationId, agent_id: ctx.agentId, chat_key: chatKey, kind: first.isGroup ? 'group' : 'direct', title: first.chatTitle.slice(0, 300), customer_id: customerId },
       })
     }
+    // A takeover read in this batch is not in the replica yet: the answerer cannot see it.
+    let takenOver = false
     for (const b of fresh) {
       const fp = fingerprint(b)
       const occurrence = recordBubble(cp, fp)
       const direction = b.side === 'customer' ? 'in' : 'out'
       const human = b.side === 'self'
-      const answer = !human && ctx.localAnswer
+      if (human) takenOver = true
+      const answer = !takenOver && ctx.localAnswer
         ? await ctx.localAnswer({ conversationId, chatKey, isGroup: b.isGroup, mentioned: b.mentioned, text: b.text })
         : null
       const messageId = newId()

@@ -1,0 +1,280 @@
+/**
+ * The reply pipeline under load: `npm run bench -- pipeline [--json] [options]`.
+ *
+ * A fresh database (in-memory PGlite by default, `--engine postgres` for a scratch database on
+ * the local server) gets the bench FAQ (bench/data) and an always-open rule set; simulated
+ * agents then write customer messages through the same `applyChanges` path real agents use, at
+ * a steady `--rate`, across `--conversations` chats. The reply worker runs with debounce 0 and
+ * an LLM gateway whose provider is the local fake, answering instantly: what is measured is the
+ * pipeline, not a model.
+ *
+ * Latency per message = commit of the transaction that answered it (reply row + answered_by,
+ * or the hand-off) − commit of the transaction that inserted it, both read from the change
+ * log's commit timestamps (one clock, the database's). Then the gateway's own overhead is
+ * measured separately (`measureGatewayOverhead`).
+ */
+import { spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { pino } from 'pino'
+import { createTestPostgres, migrate, openPglite, type Db } from '@kefu/migrations'
+import { createLlmGateway } from '../../cloud/src/llm/gateway.ts'
+import { measureGatewayOverhead } from '../../cloud/src/llm/gateway-overhead.ts'
+import { createMetrics } from '../../cloud/src/metrics.ts'
+import { llmCallRecorder } from '../../cloud/src/pipeline/llm-calls.ts'
+import { createChat, createAgent, publishRules, type Chat } from '../../cloud/src/pipeline/reply-test-kit.ts'
+import { createReplyWorker } from '../../cloud/src/pipeline/reply-worker.ts'
+import { createLexicalEmbedder } from '../../cloud/src/rag/embedder.ts'
+import { importFaqFile } from '../../cloud/src/rag/kb-import.ts'
+import { createRetriever } from '../../cloud/src/rag/search.ts'
+import { createLogTail } from '../../cloud/src/sync/log-tail.ts'
+
+/** Bench settings. */
+export interface PipelineBenchOptions {
+  readonly engine: 'pglite' | 'postgres'
+  /** Measured messages. */
+  readonly messages: number
+  /** Messages written per second (open loop: the schedule does not wait for replies). */
+  readonly rate: number
+  readonly conversations: number
+  /** Unmeasured messages first (JIT, caches, pools). */
+  readonly warmup: number
+  /** Gateway calls for the overhead measure. */
+  readonly overheadCalls: number
+}
+
+/** What the bench prints. */
+export interface PipelineBenchResult {
+  readonly messages: number
+  readonly replies: number
+  readonly per_s: number
+  readonly p50_ms: number
+  readonly p99_ms: number
+  readonly duplicates: number
+  readonly gateway_overhead_p99_ms: number
+}
+
+const DATA = (f: string) => fileURLToPath(new URL(`../data/${f}`, import.meta.url))
+const silent = pino({ level: 'silent' })
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d
+
+function percentile(xs: readonly number[], p: number): number {
+  if (xs.length === 0) return Number.NaN
+  const s = [...xs].sort((a, b) => a - b)
+  return s[Math.min(s.length, Math.max(1, Math.ceil((p / 100) * s.length))) - 1]!
+}
+
+async function openBenchDb(engine: PipelineBenchOptions['engine']): Promise<{ db: Db; drop: () => Promise<void> }> {
+  if (engine === 'postgres') {
+    const t = await createTestPostgres({ max: 20 })
+    return { db: t.db, drop: () => t.drop() }
+  }
+  const db = await openPglite()
+  return { db, drop: () => db.close() }
+}
+
+/**
+ * One captured customer message, written as the agent's outbox write would leave it (origin
+ * `agent:<id>`), in one statement: the bench measures the reply pipeline, not the changes API.
+ */
+async function insertMessage(db: Db, chat: Chat, text: string, n: number): Promise<string> {
+  const [r] = await db.query<{ id: string }>(
+    `WITH o AS (SELECT set_config('kefu.origin', 'agent:' || $2, true))
+     INSERT INTO messages (id, conversation_id, agent_id, direction, sender, text, captured_at, dedup_key)
+     SELECT gen_random_uuid(), $1::uuid, $2::uuid, 'in', 'customer', $3, now(), $4 FROM o
+     RETURNING id::text AS id`,
+    [chat.conversationId, chat.agentId, text, `bench:${n}:${chat.conversationId}`],
+  )
+  return r!.id
+}
+
+/** Writes `texts` at `rate`/s, round-robin over `chats`; resolves with the message ids once all are written. */
+async function writeAtRate(db: Db, chats: readonly Chat[], texts: readonly string[], rate: number, base: number): Promise<string[]> {
+  const ids: string[] = new Array<string>(texts.length)
+  const writes: Promise<void>[] = []
+  const t0 = performance.now()
+  for (let i = 0; i < texts.length; i++) {
+    const at = t0 + (i * 1000) / rate
+    const wait = at - performance.now()
+    if (wait > 1) await sleep(wait)
+    writes.push(
+      insertMessage(db, chats[i % chats.length]!, texts[i]!, base + i).then((id) => {
+        ids[i] = id
+      }),
+    )
+  }
+  await Promise.all(writes)
+  return ids
+}
+
+/** Starts the fake provider in its own process; resolves with its base URL and a stop function. */
+async function startFakeLlmProcess(): Promise<{ baseURL: string; stop: () => Promise<void> }> {
+  const script = fileURLToPath(new URL('./fake-llm-server.ts', import.meta.url))
+  const child = spawn(process.execPath, ['--import', 'tsx', script, 'bench'], { stdio: ['pipe', 'pipe', 'inherit'] })
+  const baseURL = await new Promise<string>((resolve, reject) => {
+    let out = ''
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString()
+      const nl = out.indexOf('\n')
+      if (nl >= 0) resolve(out.slice(0, nl).trim())
+    })
+    child.once('exit', (code) => reject(new Error(`fake LLM process exited (${code})`)))
+  })
+  return {
+    baseURL,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve())
+        child.stdin.end()
+      }),
+  }
+}
+
+async function waitAnswered(db: Db, ids: readonly string[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const [r] = await db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM messages WHERE id = ANY($1::uuid[]) AND answered_by IS NULL`,
+      [ids],
+    )
+    if (r!.n === 0) return
+    if (Date.now() > deadline) throw new Error(`${r!.n} messages still unanswered after ${timeoutMs} ms`)
+    await sleep(100)
+  }
+}
+
+/** Runs the bench (see the module comment). */
+export async function runPipelineBench(o: PipelineBenchOptions): Promise<PipelineBenchResult & { handed_off: number }> {
+  const { db, drop } = await openBenchDb(o.engine)
+  const fake = await startFakeLlmProcess()
+  try {
+    await migrate(db, 'cloud')
+    const embedder = createLexicalEmbedder()
+    await importFaqFile(readFileSync(DATA('faq-zh.jsonl'), 'utf8'), 'jsonl', { db, embedder })
+    // Every message walks the whole pipeline: no repeated-question hand-offs, and the model
+    // is asked whenever the FAQ fast path does not answer.
+    await publishRules(db, { handoff: { repeatWindow: 0 } })
+    const queries = readFileSync(DATA('queries-zh.jsonl'), 'utf8')
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .map((l) => (JSON.parse(l) as { query: string }).query)
+    const agentId = await createAgent(db)
+    const chats: Chat[] = []
+    for (let i = 0; i < o.conversations; i++) chats.push(await createChat(db, agentId))
+    const warmChats: Chat[] = []
+    for (let i = 0; i < 20; i++) warmChats.push(await createChat(db, agentId))
+
+    const gateway = createLlmGateway({
+      providers: [{ id: 'deepseek', apiKey: 'bench', baseURL: fake.baseURL }],
+      record: llmCallRecorder(db),
+      logger: silent,
+    })
+    const tail = createLogTail({ db, logger: silent })
+    await tail.start()
+    const metrics = createMetrics({ defaultMetrics: false })
+    const worker = createReplyWorker({
+      db,
+      tail,
+      logger: silent,
+      metrics,
+      retriever: createRetriever({ db, embedder, searchDuration: metrics.ragSearchDuration }),
+      gateway,
+      debounceMs: 0,
+      thresholds: { llmMinScore: 0 },
+    })
+    const running = worker.run()
+
+    const text = (i: number) => queries[i % queries.length]!
+    const warm = await writeAtRate(db, warmChats, Array.from({ length: o.warmup }, (_, i) => text(i + 311)), o.rate, -o.warmup)
+    await waitAnswered(db, warm, 60_000)
+    await worker.idle()
+
+    const ids = await writeAtRate(db, chats, Array.from({ length: o.messages }, (_, i) => text(i)), o.rate, 0)
+    await waitAnswered(db, ids, 120_000)
+    await worker.idle()
+    await gateway.drain()
+    await worker.stop()
+    await running
+    await tail.stop()
+
+    const lat = await db.query<{ ms: number; ins: number; done: number }>(
+      `WITH ins AS (
+         SELECT l.pk, t.committed_at FROM sync_log l JOIN sync_tx t ON t.txid = l.txid
+          WHERE l.tbl = 'messages' AND l.op = 'insert' AND l.pk = ANY($1::text[])),
+       done AS (
+         SELECT l.pk, min(t.committed_at) AS committed_at FROM sync_log l JOIN sync_tx t ON t.txid = l.txid
+          WHERE l.tbl = 'messages' AND l.op = 'update' AND l.pk = ANY($1::text[])
+            AND l.old_row->>'answered_by' IS NULL AND l.new_row->>'answered_by' IS NOT NULL
+          GROUP BY l.pk)
+       SELECT (extract(epoch from done.committed_at - ins.committed_at) * 1000)::float8 AS ms,
+              (extract(epoch from ins.committed_at) * 1000)::float8 AS ins,
+              (extract(epoch from done.committed_at) * 1000)::float8 AS done
+         FROM ins JOIN done USING (pk)`,
+      [ids],
+    )
+    if (lat.length !== ids.length) throw new Error(`latency found for ${lat.length} of ${ids.length} messages`)
+    const [counts] = await db.query<{ replies: number; duplicates: number; handed_off: number }>(
+      `SELECT (SELECT count(*)::int FROM replies r WHERE r.message_ids && $1::uuid[]) AS replies,
+              (SELECT coalesce(sum(n - 1), 0)::int FROM (
+                 SELECT count(*) AS n FROM replies r, unnest(r.message_ids) AS mid
+                  WHERE mid = ANY($1::uuid[]) GROUP BY mid HAVING count(*) > 1) d) AS duplicates,
+              (SELECT count(*)::int FROM messages WHERE id = ANY($1::uuid[]) AND answered_by = 'none') AS handed_off`,
+      [ids],
+    )
+    const ms = lat.map((r) => Number(r.ms))
+    const span = (Math.max(...lat.map((r) => Number(r.done))) - Math.min(...lat.map((r) => Number(r.ins)))) / 1000
+    const overhead = await measureGatewayOverhead({ n: o.overheadCalls })
+    return {
+      messages: ids.length,
+      replies: counts!.replies,
+      per_s: round(ids.length / span, 1),
+      p50_ms: round(percentile(ms, 50)),
+      p99_ms: round(percentile(ms, 99)),
+      duplicates: counts!.duplicates,
+      gateway_overhead_p99_ms: overhead.p99_ms,
+      handed_off: counts!.handed_off,
+    }
+  } finally {
+    await fake.stop()
+    await drop()
+  }
+}
+
+/** `npm run bench -- pipeline [--json] [--engine pglite|postgres] [--messages N] [--rate R] …` */
+export async function main(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      json: { type: 'boolean', default: false },
+      engine: { type: 'string', default: 'pglite' },
+      messages: { type: 'string', default: '3000' },
+      rate: { type: 'string', default: '250' },
+      conversations: { type: 'string', default: '500' },
+      warmup: { type: 'string', default: '300' },
+      'overhead-calls': { type: 'string', default: '2000' },
+    },
+  })
+  if (values.engine !== 'pglite' && values.engine !== 'postgres') {
+    console.error(`--engine: expected pglite or postgres, got "${values.engine}"`)
+    return 2
+  }
+  const r = await runPipelineBench({
+    engine: values.engine,
+    messages: Number(values.messages),
+    rate: Number(values.rate),
+    conversations: Number(values.conversations),
+    warmup: Number(values.warmup),
+    overheadCalls: Number(values['overhead-calls']),
+  })
+  const { handed_off, ...out } = r
+  if (values.json) console.log(JSON.stringify(out))
+  else
+    console.log(
+      `pipeline (${values.engine}, ${values.rate}/s offered): ${out.messages} messages → ${out.replies} replies, ` +
+        `${handed_off} handed off, ${out.per_s}/s; latency p50 ${out.p50_ms} ms, p99 ${out.p99_ms} ms; ` +
+        `${out.duplicates} duplicates; gateway overhead p99 ${out.gateway_overhead_p99_ms} ms`,
+    )
+  return 0
+}
