@@ -15,8 +15,7 @@ test('gateway overhead is measured against the fake for plain and streamed calls
     expect(o.n).toBe(100)
     expect(o.p50_ms).toBeGreaterThanOrEqual(0)
     expect(o.p99_ms).toBeGreaterThanOrEqual(o.p50_ms)
-    // Generous bound for a shared CI box; the benchmark checks the real 2 ms target.
-    expect(o.p99_ms).toBeLessThan(20)
+    // No time bound here: speed targets live in the pipeline benchmark, not in unit tests.
     expect(o.direct_p50_ms).toBeGreaterThan(0)
   }
 })
