@@ -1,8 +1,10 @@
 /**
  * Sync benchmark: cloud commit → row visible in each subscribed agent replica, on loopback.
  * The cloud runs in its own process on Postgres; N real agents (PGlite replicas through
- * pglite-sync) run here. A writer commits replies for random agents at a steady rate; a
- * trigger in each replica notifies when the row lands, which timestamps "visible".
+ * pglite-sync) run here. A writer commits, at a steady rate, a mix of per-agent rows (replies:
+ * one subscriber each) and broadcast rows (published FAQ entries: every agent subscribes); a
+ * trigger in each replica notifies when a row lands, which timestamps "visible" for that
+ * (row, replica) pair. `changes` counts pairs; `changes_per_s` is pairs applied per second.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -22,6 +24,8 @@ export interface SyncBenchOptions {
   seconds: number
   /** Rows committed per transaction (1 = every change its own commit). */
   batch?: number
+  /** Share of commits that are broadcast FAQ rows (0..1); default 0.5. */
+  broadcast?: number
   log?: (msg: string) => void
 }
 
@@ -63,8 +67,8 @@ export async function runSyncBench(o: SyncBenchOptions): Promise<SyncBenchResult
       ids.push(id)
       convs.push(conv)
     }
-    const seen = new Map<string, number>() // reply id → arrival time
-    const committed = new Map<string, number>() // reply id → commit time
+    const seen = new Map<string, number>() // `${agent}:${row id}` → arrival time
+    const committed = new Map<string, number>() // `${agent}:${row id}` → commit time
     let duplicated = 0
     const started = Date.now()
     for (let i = 0; i < o.agents; i++) {
@@ -73,11 +77,14 @@ export async function runSyncBench(o: SyncBenchOptions): Promise<SyncBenchResult
       const a = createKefuAgent({ cloudUrl: url, agentId: ids[i]!, credentials: sharedSecret(ids[i]!, secret), dataDir: dir, key: randomBytes(32), logger: pino({ level: 'silent' }), offlineAnswers: false })
       await a.start()
       await a.replica.db.exec(`CREATE FUNCTION bench_seen() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_notify('bench', NEW.id::text); RETURN NULL; END $$;
-        CREATE TRIGGER bench_seen AFTER INSERT ON replies FOR EACH ROW EXECUTE FUNCTION bench_seen();`)
+        CREATE TRIGGER bench_seen AFTER INSERT ON replies FOR EACH ROW EXECUTE FUNCTION bench_seen();
+        CREATE TRIGGER bench_seen AFTER INSERT ON faq FOR EACH ROW EXECUTE FUNCTION bench_seen();`)
+      const me = i
       await a.replica.db.listen('bench', (id) => {
         const at = performance.now()
-        if (seen.has(id)) duplicated++
-        else seen.set(id, at)
+        const key = `${me}:${id}`
+        if (seen.has(key)) duplicated++
+        else seen.set(key, at)
       })
       agents.push(a)
     }
@@ -95,21 +102,34 @@ export async function runSyncBench(o: SyncBenchOptions): Promise<SyncBenchResult
       const wait = due - performance.now()
       if (wait > 1) await new Promise((r) => setTimeout(r, wait))
       const rows: [string, string, string][] = []
+      const faqs: string[] = []
       for (let j = 0; j < batch && k < total; j++, k++) {
-        // Spread over agents pseudo-randomly, as real traffic would be.
-        const i = (k * 7919) % o.agents
-        rows.push([newId(), convs[i]!, ids[i]!])
+        if (((k * 2654435761) % 1000) / 1000 < (o.broadcast ?? 0.5)) faqs.push(newId())
+        else {
+          // Spread over agents pseudo-randomly, as real traffic would be.
+          const i = (k * 7919) % o.agents
+          rows.push([newId(), convs[i]!, ids[i]!])
+        }
       }
       inflight.push(
         writer
-          .query(
-            `INSERT INTO replies (id, conversation_id, agent_id, text, origin)
-             SELECT r.id::uuid, r.c::uuid, r.a::uuid, 'x', 'rule' FROM jsonb_to_recordset($1::text::jsonb) AS r(id text, c text, a text)`,
-            [JSON.stringify(rows.map(([id, c, a]) => ({ id, c, a })))],
-          )
+          .transaction(async (tx) => {
+            if (rows.length)
+              await tx.query(
+                `INSERT INTO replies (id, conversation_id, agent_id, text, origin)
+                 SELECT r.id::uuid, r.c::uuid, r.a::uuid, 'x', 'rule' FROM jsonb_to_recordset($1::text::jsonb) AS r(id text, c text, a text)`,
+                [JSON.stringify(rows.map(([id, c, a]) => ({ id, c, a })))],
+              )
+            if (faqs.length)
+              await tx.query(
+                `INSERT INTO faq (id, question, answer) SELECT x::uuid, 'q ' || x, 'a' FROM jsonb_array_elements_text($1::text::jsonb) AS x`,
+                [JSON.stringify(faqs)],
+              )
+          })
           .then(() => {
             const at = performance.now()
-            for (const [id] of rows) committed.set(id, at)
+            for (const [id, , a] of rows) committed.set(`${ids.indexOf(a)}:${id}`, at)
+            for (const id of faqs) for (let i = 0; i < o.agents; i++) committed.set(`${i}:${id}`, at)
           }),
       )
       if (inflight.length > 200) await Promise.all(inflight.splice(0, 100))
@@ -160,6 +180,7 @@ export async function main(argv: string[]): Promise<void> {
     rate: arg('rate', 2500),
     seconds: arg('seconds', 10),
     batch: arg('batch', 1),
+    broadcast: arg('broadcast', 0.5),
     log: json ? () => {} : (m) => console.error(m),
   })
   console.log(json ? JSON.stringify(r) : r)

@@ -28,6 +28,9 @@ export interface Replica {
 export interface ReplicaSyncOptions {
   url: string
   headers: () => Promise<Record<string, string>>
+  /** Called on 401; resolve true when new credentials were obtained (then retried at once). */
+  onUnauthorized?: () => Promise<boolean>
+  fetch?: typeof fetch
   onError?: (err: Error) => void
   onUpToDate?: () => void
   tables?: readonly SyncedTable[]
@@ -110,6 +113,37 @@ async function freshPglite(): Promise<PGliteWithSync> {
   return pg
 }
 
+/**
+ * The fetch under the shape streams. The Electric client retries network errors, 5xx and 429
+ * forever, but any other 4xx ends the stream for good (pglite-sync gives it no `onError`) and
+ * surfaces as an unhandled rejection: an expired or revoked token would stop the replica, or
+ * the process. So a 401 refreshes the credentials and retries at once, and whatever 4xx is left
+ * (credentials still refused, agent disabled) is handed to the client as a 503 to back off on
+ * and retry. 409 (must-refetch) is the protocol's own and passes through.
+ */
+function shapeFetch(o: ReplicaSyncOptions, log: Logger): typeof fetch {
+  const doFetch = o.fetch ?? fetch
+  let refused = false
+  return async (input, init) => {
+    let res = await doFetch(input, init)
+    if (res.status === 401 && o.onUnauthorized && (await o.onUnauthorized().catch(() => false))) {
+      await res.body?.cancel()
+      const headers = new Headers(init?.headers)
+      for (const [k, v] of Object.entries(await o.headers())) headers.set(k, v)
+      res = await doFetch(input, { ...init, headers })
+    }
+    if (res.status < 400 || res.status >= 500 || res.status === 409 || res.status === 429) {
+      if (refused && res.ok) log.info('shape requests accepted again')
+      refused = refused && !res.ok
+      return res
+    }
+    if (!refused) log.warn({ status: res.status }, 'shape request refused; retrying with backoff')
+    refused = true
+    const body = await res.text()
+    return new Response(body, { status: 503, statusText: `refused (${res.status})`, headers: { 'content-type': 'application/json' } })
+  }
+}
+
 /** Opens the replica, from a checkpoint image when there is one. */
 export async function openReplica(opts: { image?: Uint8Array | undefined; logger: Logger }): Promise<Replica> {
   const pg = opts.image ? await createPglite(opts.image) : await freshPglite()
@@ -134,6 +168,7 @@ export async function openReplica(opts: { image?: Uint8Array | undefined; logger
       // The header names are fixed for the subscription; their values are re-read per request.
       const names = Object.keys(await o.headers())
       const headers = Object.fromEntries(names.map((h) => [h, async () => (await o.headers())[h] ?? '']))
+      const fetchClient = shapeFetch(o, log)
       const subs: { unsubscribe: () => void; readonly isUpToDate: boolean }[] = []
       // One subscription per group of tables applied together (see sync-rules).
       for (const [group, all] of Object.entries(AGENT_SHAPE_GROUPS)) {
@@ -142,7 +177,7 @@ export async function openReplica(opts: { image?: Uint8Array | undefined; logger
         const shapes = Object.fromEntries(
           tables.map((table) => [
             table,
-            { shape: { url: `${o.url}/v1/shape`, params: { table }, headers }, table, primaryKey: ['id'] },
+            { shape: { url: `${o.url}/v1/shape`, params: { table }, headers, fetchClient }, table, primaryKey: ['id'] },
           ]),
         )
         const s = await pg.sync.syncShapesToTables({
@@ -196,6 +231,12 @@ export async function openReplica(opts: { image?: Uint8Array | undefined; logger
     async close() {
       sub?.unsubscribe()
       sub = null
+      // pglite-sync starts its commits without awaiting them; one may still be queued. PGlite
+      // runs queries one at a time, so once this no-op has run, every earlier commit has too,
+      // and closing cannot fail one of them (an unhandled rejection inside pglite-sync).
+      await pg.query('SELECT 1').catch(() => {})
+      await new Promise((r) => setTimeout(r, 0))
+      await pg.query('SELECT 1').catch(() => {})
       await pg.close()
     },
   }
