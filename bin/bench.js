@@ -6,8 +6,11 @@ import { register } from 'tsx/esm/api'
 
 /** Benchmark name → module, relative to this file. */
 const BENCHES = {
+  sync: '../bench/sync/sync-bench.ts',
   pipeline: '../bench/pipeline/pipeline-bench.ts',
   retrieval: '../bench/retrieval/run.ts',
+  capture: '../bench/capture/main.ts',
+  'agent-footprint': '../bench/agent-footprint/main.ts',
 }
 
 const [name, ...args] = process.argv.slice(2)
@@ -21,4 +24,4 @@ const url = new URL(BENCHES[name], import.meta.url)
 process.argv = [process.argv[0], url.pathname, ...args]
 const mod = await import(url.href)
 // A bench is done when main resolves; a stray handle (a pool, a timer) must not keep it alive.
-if (typeof mod.main === 'function') process.exit(await mod.main(args))
+if (typeof mod.main === 'function') process.exit((await mod.main(args)) ?? 0)

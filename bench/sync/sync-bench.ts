@@ -169,7 +169,7 @@ export async function runSyncBench(o: SyncBenchOptions): Promise<SyncBenchResult
 }
 
 /** `npm run bench -- sync [--agents N] [--rate R] [--seconds S] [--json]` */
-export async function main(argv: string[]): Promise<void> {
+export async function main(argv: string[]): Promise<number> {
   const arg = (name: string, d: number) => {
     const i = argv.indexOf(`--${name}`)
     return i >= 0 ? Number(argv[i + 1]) : d
@@ -184,4 +184,5 @@ export async function main(argv: string[]): Promise<void> {
     log: json ? () => {} : (m) => console.error(m),
   })
   console.log(json ? JSON.stringify(r) : r)
+  return 0
 }
