@@ -5,7 +5,8 @@
  */
 import { startFakeProvider } from '../../cloud/src/llm/fake-provider.ts'
 
-const [name = 'bench', answer = '您好，这个问题我帮您确认过了：按商品页说明处理即可。'] = process.argv.slice(2)
+const [name = 'bench', answer = '您好，这个问题我帮您确认过了：按商品页说明处理即可。'] =
+  process.argv.slice(2)
 const fake = await startFakeProvider()
 fake.control(name).answer(answer)
 process.stdout.write(`${fake.baseURL(name, 'openai')}\n`)

@@ -10,7 +10,7 @@
  */
 import type { Logger } from 'pino'
 import type { Change } from '@kefu/schema'
-import { createCipher } from '../store/crypto.ts'
+import { assertKeyOpens, createCipher } from '../store/crypto.ts'
 import { openJournal, type Journal } from '../store/journal.ts'
 import { openReplica, type Replica } from '../sync/replica.ts'
 import { createUplink, type Uplink } from '../sync/uplink.ts'
@@ -89,6 +89,8 @@ export function createKefuAgent(o: AgentOptions): KefuAgent {
   // Waits measured on the agent's clock (pacing, poll and probe intervals) sleep on it too.
   const nap = o.sleep ?? sleep
   const cipher = createCipher(o.key)
+  // A wrong key must fail here, clearly, before SQLite opens (and may rewrite) the journal.
+  assertKeyOpens(o.dataDir, o.key)
   const journal = openJournal(o.dataDir, cipher)
   let replica!: Replica
   let uplink!: Uplink
@@ -191,6 +193,8 @@ export function createKefuAgent(o: AgentOptions): KefuAgent {
       await replica.startSync({
         url: o.cloudUrl,
         headers: () => o.credentials.headers(),
+        onUnauthorized: () => o.credentials.refresh(),
+        ...(o.fetch ? { fetch: o.fetch } : {}),
         onUpToDate: () => {
           contact()
           sender?.wake()
@@ -260,7 +264,8 @@ export function createKefuAgent(o: AgentOptions): KefuAgent {
       const d = o.driver?.status()
       return {
         agentId: o.agentId,
-        online: !offline(),
+        // Online means heard from: not merely "not yet given up" in the first seconds after start.
+        online: lastContact !== null && !offline(),
         lastContactAt: lastContact ? new Date(lastContact).toISOString() : null,
         replicaUpToDate: replica?.upToDate ?? false,
         syncLagMs: replica?.lastSyncAt ? now() - replica.lastSyncAt.getTime() : null,

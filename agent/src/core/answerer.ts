@@ -13,6 +13,7 @@ import {
   parseRuleSet,
   SEND_AS_IS_CONFIDENCE,
   shouldAnswerInGroup,
+  stripBotMentions,
   type FaqMatcher,
   type RuleSet,
 } from '@kefu/match'
@@ -84,9 +85,11 @@ export function createAnswerer(o: AnswererOptions): Answerer {
         const text = safe(kw.reply)
         return text ? { text, confidence: 1, sources: [{ kind: 'rule', id: `${rulesId}:${kw.rule.id}` }] } : null
       }
-      const small = classifySmallTalk(m.text)
+      // "@小美 你好" is a greeting: match what is said to us, as the cloud does.
+      const query = m.isGroup ? stripBotMentions(rules, m.text).trim() : m.text
+      const small = classifySmallTalk(query)
       if (small && SMALL_TALK_REPLY[small]) return { text: SMALL_TALK_REPLY[small], confidence: 1, sources: [] }
-      const hit = matcher!.match(m.text)
+      const hit = matcher!.match(query)
       if (hit && hit.confidence >= (o.minConfidence ?? SEND_AS_IS_CONFIDENCE)) {
         const text = safe(hit.faq.answer)
         return text ? { text, confidence: hit.confidence, sources: [{ kind: 'faq', id: hit.faq.id }] } : null

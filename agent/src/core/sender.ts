@@ -25,6 +25,7 @@ export interface SenderOptions {
   logger: Logger
   now: () => number
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>
+  /** Look for queued replies this often when not woken; default 2 s (wake() is immediate). */
   idleMs?: number
   onSent?: () => void
 }
@@ -44,15 +45,26 @@ export function createSender(o: SenderOptions) {
   const stop = new AbortController()
   const nap = o.sleep ?? sleep
   let wake: (() => void) | null = null
+  let woken = false
   const setStatus = (id: string, set: Extract<Change, { kind: 'update_reply' }>['set']) =>
     o.write([{ id: newId(), kind: 'update_reply', pk: id, set }])
 
   async function next(): Promise<Pending | null> {
+    // The merged view's status is computed, so filtering it scans every reply ever received:
+    // a cost per poll that grows with the replica. A reply can only be queued or sending in
+    // the view if its own row is queued, sending or failed (an overlay applies only then), and
+    // those few rows come from the status indexes.
+    const candidates = await o.db.query<{ id: string }>(
+      `SELECT id FROM replies WHERE status IN ('queued', 'sending', 'failed')
+       UNION ALL SELECT id FROM replies_local WHERE status IN ('queued', 'sending', 'failed')`,
+    )
+    if (candidates.length === 0) return null
     const rows = await o.db.query<Pending>(
       `SELECT r.id, c.chat_key, r.text, r.status, r.origin, c.state, c.bot_paused_until
          FROM replies_all r JOIN conversations_all c ON c.id = r.conversation_id
-        WHERE r.status IN ('queued', 'sending')
+        WHERE r.id = ANY($1::uuid[]) AND r.status IN ('queued', 'sending')
         ORDER BY r.status DESC, r.created_at, r.id LIMIT 1`,
+      [candidates.map((c) => c.id)],
     )
     return rows[0] ?? null
   }
@@ -94,11 +106,14 @@ export function createSender(o: SenderOptions) {
 
   return {
     wake() {
+      woken = true
       wake?.()
     },
     async run() {
       while (!stop.signal.aborted) {
         let r: Pending | null = null
+        // A wake while looking (not yet napping) must not be lost: look again at once.
+        woken = false
         try {
           r = await next()
           if (r) await handle(r)
@@ -106,9 +121,9 @@ export function createSender(o: SenderOptions) {
           log.error({ err }, 'sender step failed')
           await nap(1000, stop.signal)
         }
-        if (!r)
+        if (!r && !woken)
           await new Promise<void>((resolve) => {
-            const t = setTimeout(done, o.idleMs ?? 500)
+            const t = setTimeout(done, o.idleMs ?? 2000)
             function done() {
               clearTimeout(t)
               stop.signal.removeEventListener('abort', done)

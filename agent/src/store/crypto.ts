@@ -4,7 +4,7 @@
  * The key comes from Electron safeStorage (a random key it protects) or, headless, from a
  * passphrase through scrypt; a key check file tells a wrong key apart from corrupt data.
  */
-import { createCipheriv, createDecipheriv, randomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto'
+import { createCipheriv, createDecipheriv, createHmac, randomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto'
 import { existsSync, readFileSync, writeFileSync, mkdirSync, renameSync } from 'node:fs'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -34,6 +34,11 @@ export interface Cipher {
   open(sealed: Uint8Array, aad?: string): Buffer
   sealJson(v: unknown, aad?: string): Buffer
   openJson<T>(sealed: Uint8Array, aad?: string): T
+  /**
+   * A stable pseudonym for a name that must be looked up but not read (a chat's key holds the
+   * customer's WeChat name): HMAC-SHA256 under a subkey of the data key, base64url.
+   */
+  pseudonym(name: string): string
 }
 
 export function createCipher(key: Buffer): Cipher {
@@ -57,11 +62,13 @@ export function createCipher(key: Buffer): Cipher {
       throw new CorruptDataError(aad || 'blob')
     }
   }
+  const nameKey = createHmac('sha256', key).update('kefu-pseudonym-v1').digest()
   return {
     seal,
     open,
     sealJson: (v, aad) => seal(Buffer.from(JSON.stringify(v)), aad),
     openJson: <T>(s: Uint8Array, aad?: string) => JSON.parse(open(s, aad).toString('utf8')) as T,
+    pseudonym: (name) => createHmac('sha256', nameKey).update(name).digest('base64url'),
   }
 }
 
@@ -91,6 +98,15 @@ function verify(file: KeyFile, key: Buffer): void {
   } catch {
     throw new WrongKeyError()
   }
+}
+
+/**
+ * Throws `WrongKeyError` unless `key` opens the key check of `dataDir` (a folder without one
+ * is left alone). Nothing in the folder is opened or written before this passes.
+ */
+export function assertKeyOpens(dataDir: string, key: Buffer): void {
+  const path = join(dataDir, KEYFILE)
+  if (existsSync(path)) verify(JSON.parse(readFileSync(path, 'utf8')) as KeyFile, key)
 }
 
 /**

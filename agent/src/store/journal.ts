@@ -64,6 +64,9 @@ export function openJournal(dataDir: string, cipher: Cipher): Journal {
       data BLOB NOT NULL
     );
   `)
+  // Keys of the kv table are pseudonyms: `chat:<key>` would put customers' names on disk.
+  const kvName = (key: string) => `n:${cipher.pseudonym(`kv:${key}`)}`
+  migrateClearKvNames(db, cipher, kvName)
   const insert = db.prepare(`INSERT INTO outbox (change_id, kind, payload, created_at) VALUES (?, ?, ?, ?)
                              ON CONFLICT (change_id) DO NOTHING`)
   const seqOf = db.prepare(`SELECT seq FROM outbox WHERE change_id = ?`)
@@ -73,7 +76,7 @@ export function openJournal(dataDir: string, cipher: Cipher): Journal {
       insert.run(c.id, c.kind, cipher.sealJson(c, `outbox:${c.id}`), Date.now())
       return (seqOf.get(c.id) as { seq: number }).seq
     })
-    for (const [k, v] of kv) kvSetQ.run(k, cipher.sealJson(v, `kv:${k}`))
+    for (const [k, v] of kv) kvSetQ.run(kvName(k), cipher.sealJson(v, `kv:${k}`))
     return seqs
   })
   const decode = (r: { seq: number; change_id: string; payload: Buffer }): OutboxEntry => ({
@@ -108,11 +111,11 @@ export function openJournal(dataDir: string, cipher: Cipher): Journal {
     rejectedCount: () => (db.prepare(`SELECT count(*) AS n FROM outbox WHERE state = 'rejected'`).get() as { n: number }).n,
     lastSeq: () => (db.prepare(`SELECT coalesce(max(seq), 0) AS s FROM outbox`).get() as { s: number }).s,
     get<T>(key: string): T | undefined {
-      const r = kvGet.get(key) as { value: Buffer } | undefined
+      const r = kvGet.get(kvName(key)) as { value: Buffer } | undefined
       return r ? cipher.openJson<T>(r.value, `kv:${key}`) : undefined
     },
     set(key, value) {
-      kvSet.run(key, cipher.sealJson(value, `kv:${key}`))
+      kvSet.run(kvName(key), cipher.sealJson(value, `kv:${key}`))
     },
     saveCheckpoint(data, coveredSeq) {
       saveCpTx(cipher.seal(data, 'checkpoint'), coveredSeq)
@@ -123,4 +126,31 @@ export function openJournal(dataDir: string, cipher: Cipher): Journal {
     },
     close: () => db.close(),
   }
+}
+
+/**
+ * Journals written before kv keys were pseudonymised hold them in the clear: re-key those rows
+ * and wipe the old ones (secure_delete, then a WAL checkpoint), once. Rows this key cannot
+ * open are left as they are (the caller checks the key before opening the journal).
+ */
+function migrateClearKvNames(db: Database.Database, cipher: Cipher, kvName: (key: string) => string): void {
+  const clear = db.prepare(`SELECT key, value FROM kv WHERE key NOT LIKE 'n:%'`).all() as { key: string; value: Buffer }[]
+  if (clear.length === 0) return
+  db.pragma('secure_delete = ON')
+  const put = db.prepare(`INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING`)
+  const del = db.prepare(`DELETE FROM kv WHERE key = ?`)
+  db.transaction(() => {
+    for (const r of clear) {
+      let value: unknown
+      try {
+        value = cipher.openJson(r.value, `kv:${r.key}`)
+      } catch {
+        continue
+      }
+      put.run(kvName(r.key), cipher.sealJson(value, `kv:${r.key}`))
+      del.run(r.key)
+    }
+  })()
+  db.pragma('wal_checkpoint(TRUNCATE)')
+  db.pragma('secure_delete = OFF')
 }

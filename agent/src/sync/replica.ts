@@ -93,9 +93,28 @@ export async function resumeFromCommitted(db: Queryable): Promise<number> {
 // benchmarks, several agents in one process) start from an image of the first one instead.
 let blankImage: Promise<Uint8Array> | null = null
 
+/**
+ * Postgres settings for a replica that lives in memory (bench/agent-footprint measures them):
+ * - shared_buffers: Postgres touches all of its buffer pool at start, and the default 128 MB
+ *   was the largest part of the agent's RSS; a replica's hot set fits in 16 MB.
+ * - full_page_writes off: memory has no torn pages; the WAL, itself in memory, stays small.
+ * - wal_recycle off, min/max_wal_size: WAL segments are files in memory; without a cap they
+ *   pile up to 1 GB before a checkpoint, and recycled ones are kept (and checkpointed) too.
+ */
+export const REPLICA_PG_SETTINGS = {
+  shared_buffers: '16MB',
+  full_page_writes: 'off',
+  wal_recycle: 'off',
+  min_wal_size: '32MB',
+  max_wal_size: '64MB',
+} as const
+
 async function createPglite(image: Uint8Array | undefined): Promise<PGliteWithSync> {
   return (await PGlite.create({
     ...(image ? { loadDataDir: new Blob([image as Uint8Array<ArrayBuffer>]) } : {}),
+    // 1 MB WAL segments (instead of 16) for replicas created from now on.
+    initDbStartParams: ['--wal-segsize=1'],
+    startParams: [...PGlite.defaultStartParams, ...Object.entries(REPLICA_PG_SETTINGS).flatMap(([k, v]) => ['-c', `${k}=${v}`])],
     extensions: { sync: electricSync() },
   })) as unknown as PGliteWithSync
 }
@@ -225,6 +244,12 @@ export async function openReplica(opts: { image?: Uint8Array | undefined; logger
       sub = null
     },
     async snapshot() {
+      // No autovacuum in single-user PGlite: the overlay tables (a row per message captured,
+      // deleted when the synced row lands) and updated rows would otherwise grow the image,
+      // the memory it is restored into and the start time without bound. A checkpoint then
+      // lets the WAL go.
+      await pg.exec(`VACUUM`)
+      await pg.exec(`CHECKPOINT`)
       const f = await (pg as unknown as PGlite).dumpDataDir('gzip')
       return new Uint8Array(await f.arrayBuffer())
     },

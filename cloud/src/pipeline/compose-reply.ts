@@ -213,7 +213,10 @@ async function askModel(
   if (!res.ok) {
     if (input.signal?.aborted) throw new Error('reply aborted', { cause: input.signal.reason })
     deps.logger.warn(
-      { conversation_id: input.conversation.id, errors: res.errors.map((e) => `${e.provider}:${e.kind}`) },
+      {
+        conversation_id: input.conversation.id,
+        errors: res.errors.map((e) => `${e.provider}:${e.kind}`),
+      },
       'no LLM provider answered; falling back to the knowledge base',
     )
     return null

@@ -13,7 +13,12 @@ import { createTransformersEmbedder } from '../rag/embedder-transformers.ts'
 export type EmbedderChoice =
   | { readonly kind: 'lexical' }
   | { readonly kind: 'transformers'; readonly modelDir: string }
-  | { readonly kind: 'openai'; readonly baseURL: string; readonly model: string; readonly apiKey?: string }
+  | {
+      readonly kind: 'openai'
+      readonly baseURL: string
+      readonly model: string
+      readonly apiKey?: string
+    }
 
 /** The model folder `transformers` means when none is named. */
 export const DEFAULT_MODEL_DIR = 'models/tiny-zh'
@@ -21,17 +26,26 @@ export const DEFAULT_MODEL_DIR = 'models/tiny-zh'
 /** Parses `KEFU_EMBEDDER`; the `openai` settings come from their own options. */
 export function parseEmbedderChoice(
   value: string,
-  openai: { baseURL?: string | undefined; model?: string | undefined; apiKey?: string | undefined } = {},
+  openai: {
+    baseURL?: string | undefined
+    model?: string | undefined
+    apiKey?: string | undefined
+  } = {},
 ): EmbedderChoice {
   const v = value.trim()
   if (v === '' || v === 'lexical') return { kind: 'lexical' }
   if (v === 'transformers' || v.startsWith('transformers:')) {
     const dir = v.slice('transformers:'.length).trim()
-    return { kind: 'transformers', modelDir: v === 'transformers' || dir === '' ? DEFAULT_MODEL_DIR : dir }
+    return {
+      kind: 'transformers',
+      modelDir: v === 'transformers' || dir === '' ? DEFAULT_MODEL_DIR : dir,
+    }
   }
   if (v === 'openai') {
-    if (!openai.baseURL) throw new ConfigError('KEFU_EMBEDDER_BASE_URL', 'is required with KEFU_EMBEDDER=openai')
-    if (!openai.model) throw new ConfigError('KEFU_EMBEDDER_MODEL', 'is required with KEFU_EMBEDDER=openai')
+    if (!openai.baseURL)
+      throw new ConfigError('KEFU_EMBEDDER_BASE_URL', 'is required with KEFU_EMBEDDER=openai')
+    if (!openai.model)
+      throw new ConfigError('KEFU_EMBEDDER_MODEL', 'is required with KEFU_EMBEDDER=openai')
     return {
       kind: 'openai',
       baseURL: openai.baseURL,
@@ -39,7 +53,10 @@ export function parseEmbedderChoice(
       ...(openai.apiKey ? { apiKey: openai.apiKey } : {}),
     }
   }
-  throw new ConfigError('KEFU_EMBEDDER', `expected lexical, transformers:<model dir> or openai, got "${value}"`)
+  throw new ConfigError(
+    'KEFU_EMBEDDER',
+    `expected lexical, transformers:<model dir> or openai, got "${value}"`,
+  )
 }
 
 /** Builds the chosen embedder (loading a local model may take a few seconds). */

@@ -18,7 +18,9 @@ export function chunkBody(text: string): string {
   if (nl < 0) return text.trim()
   const first = text.slice(0, nl)
   // The chunker writes the heading path on a line of its own; a body line has punctuation.
-  return first.includes(' > ') || !SENTENCE_PUNCT.test(first) ? text.slice(nl + 1).trim() : text.trim()
+  return first.includes(' > ') || !SENTENCE_PUNCT.test(first)
+    ? text.slice(nl + 1).trim()
+    : text.trim()
 }
 
 /** The part of a document chunk that answers `query`. */

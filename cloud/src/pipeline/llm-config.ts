@@ -32,7 +32,8 @@ export function parseLlmProviders(
     seen.add(id)
     const names = llmEnvNames(id)
     const apiKey = env[names.apiKey]?.trim()
-    if (!apiKey) throw new ConfigError(names.apiKey, `is required when ${id} is in KEFU_LLM_PROVIDERS`)
+    if (!apiKey)
+      throw new ConfigError(names.apiKey, `is required when ${id} is in KEFU_LLM_PROVIDERS`)
     const baseURL = env[names.baseURL]?.trim()
     const model = env[names.model]?.trim()
     return {

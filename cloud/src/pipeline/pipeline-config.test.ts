@@ -36,12 +36,20 @@ describe('reply pipeline configuration', () => {
   test('a provider without a key, an unknown or a repeated one is a config error naming the variable', () => {
     expect(() => parseLlmProviders(['deepseek'], {})).toThrow(/KEFU_LLM_DEEPSEEK_API_KEY/)
     expect(() => parseLlmProviders(['gpt5'], {})).toThrow(ConfigError)
-    expect(() => parseLlmProviders(['qwen', 'qwen'], { KEFU_LLM_QWEN_API_KEY: 'k' })).toThrow(/twice/)
+    expect(() => parseLlmProviders(['qwen', 'qwen'], { KEFU_LLM_QWEN_API_KEY: 'k' })).toThrow(
+      /twice/,
+    )
   })
 
   test('embedder choices', () => {
-    expect(parseEmbedderChoice('transformers:models/tiny-zh')).toEqual({ kind: 'transformers', modelDir: 'models/tiny-zh' })
-    expect(parseEmbedderChoice('transformers')).toEqual({ kind: 'transformers', modelDir: 'models/tiny-zh' })
+    expect(parseEmbedderChoice('transformers:models/tiny-zh')).toEqual({
+      kind: 'transformers',
+      modelDir: 'models/tiny-zh',
+    })
+    expect(parseEmbedderChoice('transformers')).toEqual({
+      kind: 'transformers',
+      modelDir: 'models/tiny-zh',
+    })
     expect(() => loadCloudConfig([], { KEFU_EMBEDDER: 'openai' })).toThrow(/KEFU_EMBEDDER_BASE_URL/)
     expect(
       embedderChoiceOf(
@@ -56,6 +64,12 @@ describe('reply pipeline configuration', () => {
 
   test('--help lists the new options', () => {
     const help = cloudHelp()
-    for (const s of ['KEFU_LLM_PROVIDERS', 'KEFU_EMBEDDER', 'KEFU_DEBOUNCE_MS', 'KEFU_LLM_<ID>_API_KEY']) expect(help).toContain(s)
+    for (const s of [
+      'KEFU_LLM_PROVIDERS',
+      'KEFU_EMBEDDER',
+      'KEFU_DEBOUNCE_MS',
+      'KEFU_LLM_<ID>_API_KEY',
+    ])
+      expect(help).toContain(s)
   })
 })

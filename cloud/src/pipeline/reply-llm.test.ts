@@ -35,9 +35,18 @@ afterEach(async () => {
 })
 
 /** Questions only the documents answer: no FAQ fast path, retrieval good enough for the model. */
-const DOC_QUESTIONS = ['拆旧家具要另外收费吗', '会员怎么升级金卡', '退货地址在哪', '定制商品能退吗', '家具安装要钱吗']
+const DOC_QUESTIONS = [
+  '拆旧家具要另外收费吗',
+  '会员怎么升级金卡',
+  '退货地址在哪',
+  '定制商品能退吗',
+  '家具安装要钱吗',
+]
 
-async function setup(providers: { id: ProviderId; timeoutMs?: number }[], breakerCoolDownMs = 30_000) {
+async function setup(
+  providers: { id: ProviderId; timeoutMs?: number }[],
+  breakerCoolDownMs = 30_000,
+) {
   db = await openPglite()
   await seedKnowledgeBase(db)
   await publishRules(db)
@@ -84,31 +93,47 @@ describe('reply worker with an LLM (PGlite + fake provider)', () => {
     pipeline = await startPipeline(db, { gateway })
     const chats = await Promise.all(Array.from({ length: 8 }, () => createChat(db, agentId)))
     const ids: string[] = []
-    for (const [i, chat] of chats.entries()) ids.push(await customerSays(db, chat, DOC_QUESTIONS[i % DOC_QUESTIONS.length]!))
-    await waitFor(async () => (await Promise.all(ids.map((id) => answeredBy(db, id)))).every((a) => a !== null), {
-      timeoutMs: 15_000,
-    })
+    for (const [i, chat] of chats.entries())
+      ids.push(await customerSays(db, chat, DOC_QUESTIONS[i % DOC_QUESTIONS.length]!))
+    await waitFor(
+      async () => (await Promise.all(ids.map((id) => answeredBy(db, id)))).every((a) => a !== null),
+      {
+        timeoutMs: 15_000,
+      },
+    )
     for (const chat of chats) {
       const [r] = await repliesOf(db, chat.conversationId)
       expect(r).toMatchObject({ origin: 'cloud_ai', text: '您好，这个问题由备用模型回答。' })
     }
-    for (const ms of await replyLatencies(db)) expect(ms).toBeLessThan(300 + 1_000)
+    // Within the primary's 300 ms timeout plus the fallback's answer (generous for a busy CI
+    // machine; the stall itself never ends and the request budget is 30 s).
+    for (const ms of await replyLatencies(db)) expect(ms).toBeLessThan(300 + 2_500)
     expect(gateway.status()[0]).toMatchObject({ provider: 'deepseek', state: 'open' })
+    // Five failures in a row open the breaker; requests already under way also time out.
+    const primaryCalls = fake.control('deepseek').requests.total
+    expect(primaryCalls).toBeGreaterThanOrEqual(5)
 
     // With the breaker open the primary is skipped without a call: no timeout to sit out.
     const second = await Promise.all(Array.from({ length: 4 }, () => createChat(db, agentId)))
     const more: string[] = []
-    for (const [i, chat] of second.entries()) more.push(await customerSays(db, chat, DOC_QUESTIONS[i]!))
-    await waitFor(async () => (await Promise.all(more.map((id) => answeredBy(db, id)))).every((a) => a === 'cloud'))
-    const latencies = await replyLatencies(db)
-    expect(latencies).toHaveLength(12)
-    expect(Math.max(...latencies.slice(-4))).toBeLessThan(300)
+    for (const [i, chat] of second.entries())
+      more.push(await customerSays(db, chat, DOC_QUESTIONS[i]!))
+    await waitFor(async () =>
+      (await Promise.all(more.map((id) => answeredBy(db, id)))).every((a) => a === 'cloud'),
+    )
+    expect(await replyLatencies(db)).toHaveLength(12)
+    expect(fake.control('deepseek').requests.total).toBe(primaryCalls)
     await gateway.drain()
-    const calls = await db.query<{ provider: string; ok: boolean; error: string | null; n: number }>(
+    const calls = await db.query<{
+      provider: string
+      ok: boolean
+      error: string | null
+      n: number
+    }>(
       `SELECT provider, ok, error, count(*)::int AS n FROM llm_calls GROUP BY 1, 2, 3 ORDER BY 1, 2`,
     )
     expect(calls).toEqual([
-      { provider: 'deepseek', ok: false, error: 'timeout', n: 8 }, // the first wave only
+      { provider: 'deepseek', ok: false, error: 'timeout', n: primaryCalls },
       { provider: 'qwen', ok: true, error: null, n: 12 },
     ])
 
@@ -153,7 +178,11 @@ describe('reply worker with an LLM (PGlite + fake provider)', () => {
       { role: 'user', content: '拆旧家具要另外收费吗' },
     ])
     const r = replies[1]!
-    expect(r).toMatchObject({ origin: 'cloud_ai', text: '拆旧需要按师傅现场报价收费哦。', message_ids: [m] })
+    expect(r).toMatchObject({
+      origin: 'cloud_ai',
+      text: '拆旧需要按师傅现场报价收费哦。',
+      message_ids: [m],
+    })
     expect(r.confidence).toBeGreaterThan(0.5)
     expect(r.sources[0]).toMatchObject({ kind: 'kb' })
     await gateway.drain()
@@ -161,9 +190,15 @@ describe('reply worker with an LLM (PGlite + fake provider)', () => {
       `SELECT message_id::text AS message_id, purpose, ok FROM llm_calls`,
     )
     expect(call).toEqual({ message_id: m, purpose: 'reply', ok: true })
-    const observed = await pipeline.metrics.registry.getSingleMetricAsString('ai_request_duration_seconds')
-    expect(observed).toContain('ai_request_duration_seconds_count{provider="deepseek",outcome="ok"} 1')
-    const rag = await pipeline.metrics.registry.getSingleMetricAsString('rag_search_duration_seconds')
+    const observed = await pipeline.metrics.registry.getSingleMetricAsString(
+      'ai_request_duration_seconds',
+    )
+    expect(observed).toContain(
+      'ai_request_duration_seconds_count{provider="deepseek",outcome="ok"} 1',
+    )
+    const rag = await pipeline.metrics.registry.getSingleMetricAsString(
+      'rag_search_duration_seconds',
+    )
     expect(rag).toMatch(/rag_search_duration_seconds_count \d+/)
   })
 

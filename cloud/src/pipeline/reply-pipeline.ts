@@ -22,7 +22,9 @@ export interface ReplyPipelineOptions {
   readonly llm: readonly GatewayProviderConfig[]
   readonly debounceMs: number
   /** Anything else the worker takes (tests, benchmarks). */
-  readonly worker?: Partial<Omit<ReplyWorkerOptions, 'db' | 'tail' | 'logger' | 'metrics' | 'retriever' | 'gateway'>>
+  readonly worker?: Partial<
+    Omit<ReplyWorkerOptions, 'db' | 'tail' | 'logger' | 'metrics' | 'retriever' | 'gateway'>
+  >
 }
 
 /** What `startCloud` hands a worker factory. */
@@ -52,7 +54,9 @@ export function createReplyGateway(
 }
 
 /** The worker factory `startCloud` runs by default. */
-export function replyPipelineWorkers(o: ReplyPipelineOptions): (ctx: PipelineContext) => PipelineWorker[] {
+export function replyPipelineWorkers(
+  o: ReplyPipelineOptions,
+): (ctx: PipelineContext) => PipelineWorker[] {
   return (ctx) => [deferredReplyWorker(ctx, o)]
 }
 
@@ -76,7 +80,9 @@ function deferredReplyWorker(ctx: PipelineContext, o: ReplyPipelineOptions): Pip
         const gateway = createReplyGateway(ctx.db, ctx.logger, o.llm)
         log.info(
           { embedder: embedder.id, llm: o.llm.map((p) => p.id) },
-          o.llm.length > 0 ? 'reply pipeline ready' : 'reply pipeline ready without an LLM: FAQ/KB answers only, the rest handed off',
+          o.llm.length > 0
+            ? 'reply pipeline ready'
+            : 'reply pipeline ready without an LLM: FAQ/KB answers only, the rest handed off',
         )
         if (stopped) return
         inner = createReplyWorker({
@@ -101,7 +107,11 @@ function deferredReplyWorker(ctx: PipelineContext, o: ReplyPipelineOptions): Pip
     },
     status() {
       if (inner) return inner.status()
-      return { name: 'reply-worker', running: false, ...(setupError ? { lastError: setupError } : {}) }
+      return {
+        name: 'reply-worker',
+        running: false,
+        ...(setupError ? { lastError: setupError } : {}),
+      }
     },
   }
 }

@@ -1,6 +1,11 @@
 import { describe, expect, test } from 'vitest'
 import { chunkBody, extractPassage } from './extract-passage.ts'
-import { buildReplyRequest, conversationMessages, HANDOFF_MARK, isNotConfident } from './reply-prompt.ts'
+import {
+  buildReplyRequest,
+  conversationMessages,
+  HANDOFF_MARK,
+  isNotConfident,
+} from './reply-prompt.ts'
 
 describe('reply prompt', () => {
   test('the system prompt numbers the passages and describes the customer', () => {
@@ -13,9 +18,14 @@ describe('reply prompt', () => {
     })
     expect(req.system).toContain('[1] 家具安装\n拆旧按现场报价收费。')
     expect(req.system).toContain('[2] 会员满1000元升级银卡。')
-    expect(req.system).toContain('称呼：李四；等级：A（重要客户，请格外耐心周到）；标签：VIP、老客户')
+    expect(req.system).toContain(
+      '称呼：李四；等级：A（重要客户，请格外耐心周到）；标签：VIP、老客户',
+    )
     expect(req.system).toContain(HANDOFF_MARK)
-    expect(req).toMatchObject({ purpose: 'reply', messageId: '00000000-0000-4000-8000-000000000001' })
+    expect(req).toMatchObject({
+      purpose: 'reply',
+      messageId: '00000000-0000-4000-8000-000000000001',
+    })
   })
 
   test('turns alternate, start with the customer and end with the new message', () => {
@@ -41,17 +51,32 @@ describe('reply prompt', () => {
   })
 
   test('a model that declines or does not know is read as "hand off"', () => {
-    for (const t of [HANDOFF_MARK, '', '抱歉，我不清楚这个问题', '我无法回答这个问题', '资料里没有相关信息，建议转人工', "I don't know."])
+    for (const t of [
+      HANDOFF_MARK,
+      '',
+      '抱歉，我不清楚这个问题',
+      '我无法回答这个问题',
+      '资料里没有相关信息，建议转人工',
+      "I don't know.",
+    ])
       expect({ t, unsure: isNotConfident(t) }).toEqual({ t, unsure: true })
-    for (const t of ['如果您不清楚尺码，可以把身高体重发给我们', '我们不提供上门取件服务哦', '可以的，48小时内发货'])
+    for (const t of [
+      '如果您不清楚尺码，可以把身高体重发给我们',
+      '我们不提供上门取件服务哦',
+      '可以的，48小时内发货',
+    ])
       expect({ t, unsure: isNotConfident(t) }).toEqual({ t, unsure: false })
   })
 })
 
 describe('extractive passages', () => {
   test('drop the heading path and keep a short chunk whole', () => {
-    expect(chunkBody('售后服务政策 > 家具安装\n大件家具提供免费上门安装服务。')).toBe('大件家具提供免费上门安装服务。')
-    expect(chunkBody('大件家具提供免费上门安装服务。\n第二行。')).toBe('大件家具提供免费上门安装服务。\n第二行。')
+    expect(chunkBody('售后服务政策 > 家具安装\n大件家具提供免费上门安装服务。')).toBe(
+      '大件家具提供免费上门安装服务。',
+    )
+    expect(chunkBody('大件家具提供免费上门安装服务。\n第二行。')).toBe(
+      '大件家具提供免费上门安装服务。\n第二行。',
+    )
     expect(extractPassage('安装', '政策 > 安装\n免费上门安装。')).toBe('免费上门安装。')
   })
 

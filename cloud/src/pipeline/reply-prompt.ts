@@ -51,7 +51,10 @@ const GRADE_NOTE: Readonly<Record<Grade, string>> = {
 }
 
 /** The system prompt: rules, customer profile, numbered passages. */
-export function systemPrompt(passages: readonly Passage[], customer: PromptCustomer | null): string {
+export function systemPrompt(
+  passages: readonly Passage[],
+  customer: PromptCustomer | null,
+): string {
   const lines = [
     '你是一家店铺的微信客服，用简体中文回答客户。',
     '规则：',
@@ -91,7 +94,8 @@ export function conversationMessages(
     if (last && last.role === role) last.content += `\n${text}`
     else out.push({ role, content: text })
   }
-  for (const t of history.slice(-maxTurns)) push(t.role === 'customer' ? 'user' : 'assistant', t.text)
+  for (const t of history.slice(-maxTurns))
+    push(t.role === 'customer' ? 'user' : 'assistant', t.text)
   push('user', query)
   while (out.length > 0 && out[0]!.role === 'assistant') out.shift()
   return out

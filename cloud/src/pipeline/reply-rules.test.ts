@@ -36,13 +36,19 @@ async function setup(body: RuleSetInput = {}) {
 }
 
 const answered = (db: Db, ids: string[]) =>
-  waitFor(async () => (await Promise.all(ids.map((id) => answeredBy(db, id)))).every((a) => a !== null))
+  waitFor(async () =>
+    (await Promise.all(ids.map((id) => answeredBy(db, id)))).every((a) => a !== null),
+  )
 
 describe('rules in the reply worker', () => {
   test('keyword replies, the sensitive-word filter and small talk', async () => {
     const { db, agentId } = await setup({
       keywordReplies: [
-        { id: 'price-list', keywords: ['价格表'], reply: '价格表请看：https://shop.example/prices' },
+        {
+          id: 'price-list',
+          keywords: ['价格表'],
+          reply: '价格表请看：https://shop.example/prices',
+        },
         { id: 'contact', keywords: ['联系方式'], reply: '加我私人微信号 abc123 聊' },
       ],
       sensitiveWords: ['微信号'],
@@ -56,7 +62,9 @@ describe('rules in the reply worker', () => {
       await customerSays(db, ok!, '好的'),
     ]
     await answered(db, ids)
-    const [rulesRow] = await db.query<{ id: string }>(`SELECT id::text AS id FROM rules WHERE status = 'published'`)
+    const [rulesRow] = await db.query<{ id: string }>(
+      `SELECT id::text AS id FROM rules WHERE status = 'published'`,
+    )
     expect(await repliesOf(db, kw!.conversationId)).toEqual([
       expect.objectContaining({
         origin: 'rule',
@@ -68,7 +76,10 @@ describe('rules in the reply worker', () => {
     // A reply the filter blocks is not sent: the chat goes to a person instead.
     expect(await repliesOf(db, blocked!.conversationId)).toEqual([])
     expect((await conversationState(db, blocked!.conversationId)).state).toBe('waiting_human')
-    expect((await repliesOf(db, hi!.conversationId))[0]).toMatchObject({ origin: 'rule', text: '您好，请问有什么可以帮您？' })
+    expect((await repliesOf(db, hi!.conversationId))[0]).toMatchObject({
+      origin: 'rule',
+      text: '您好，请问有什么可以帮您？',
+    })
     expect(await repliesOf(db, ok!.conversationId)).toEqual([])
     expect(await answeredBy(db, ids[3]!)).toBe('none')
     expect((await conversationState(db, ok!.conversationId)).state).toBe('bot')
@@ -117,7 +128,10 @@ describe('rules in the reply worker', () => {
     expect(await repliesOf(db, chat.conversationId)).toEqual([])
     expect((await conversationState(db, chat.conversationId)).state).toBe('waiting_human')
     await waitFor(async () => {
-      const [c] = await db.query<{ grade: string }>(`SELECT grade FROM customers WHERE id = $1::uuid`, [chat.customerId])
+      const [c] = await db.query<{ grade: string }>(
+        `SELECT grade FROM customers WHERE id = $1::uuid`,
+        [chat.customerId],
+      )
       return c!.grade === 'A'
     })
   })
@@ -140,8 +154,13 @@ describe('rules in the reply worker', () => {
     const m = await customerSays(db, chat, '定制商品能退吗')
     await waitFor(async () => (await answeredBy(db, m)) !== null)
     expect(searches).toBe(2)
-    expect(await conversationState(db, chat.conversationId)).toMatchObject({ state: 'waiting_human' })
-    expect(pipeline.worker.status()).toMatchObject({ running: true, lastError: 'search backend down' })
+    expect(await conversationState(db, chat.conversationId)).toMatchObject({
+      state: 'waiting_human',
+    })
+    expect(pipeline.worker.status()).toMatchObject({
+      running: true,
+      lastError: 'search backend down',
+    })
   })
 
   test('messages that arrived while no worker ran are answered when one starts', async () => {

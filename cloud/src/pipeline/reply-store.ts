@@ -114,7 +114,13 @@ interface ClaimRow {
  */
 export async function claimConversation(
   db: Queryable,
-  opts: { conversationId: string; owner: string; leaseMs: number; limit: number; historyTurns: number },
+  opts: {
+    conversationId: string
+    owner: string
+    leaseMs: number
+    limit: number
+    historyTurns: number
+  },
 ): Promise<ClaimResult> {
   const [row] = await db.query<ClaimRow & Record<string, unknown>>(CLAIM_SQL, [
     opts.conversationId,
@@ -197,7 +203,9 @@ interface ConversationRow {
   last_ms: number | null
 }
 
-const snapshotOf = (r: Pick<ConversationRow, 'state' | 'paused_ms' | 'handler'>): ConversationSnapshot => ({
+const snapshotOf = (
+  r: Pick<ConversationRow, 'state' | 'paused_ms' | 'handler'>,
+): ConversationSnapshot => ({
   state: r.state,
   botPausedUntil: r.paused_ms === null ? null : new Date(Number(r.paused_ms)),
   handler: r.handler,
@@ -229,7 +237,10 @@ function contextOf(id: string, c: ConversationRow, history: readonly Turn[]): Co
 }
 
 /** Fault injection for tests: runs inside the commit transaction, after every write. */
-export type CommitHook = (tx: Queryable, info: { conversationId: string; messageIds: readonly string[] }) => Promise<void>
+export type CommitHook = (
+  tx: Queryable,
+  info: { conversationId: string; messageIds: readonly string[] },
+) => Promise<void>
 
 /** What {@link commitDecision} needs. */
 export interface CommitInput {
@@ -338,7 +349,14 @@ export async function commitDecision(db: Db, input: CommitInput): Promise<Commit
       )
       if (!done?.ok) throw new StaleClaim()
       await input.inCommit?.(tx, { conversationId: input.conversationId, messageIds: ids })
-      return { kind: 'committed', applied: decision, replyId, from: before.state, to: state.state, effects }
+      return {
+        kind: 'committed',
+        applied: decision,
+        replyId,
+        from: before.state,
+        to: state.state,
+        effects,
+      }
     })
   } catch (err) {
     if (err instanceof StaleClaim) return { kind: 'stale' }

@@ -20,7 +20,9 @@ import { createReplyWorker, type ReplyWorker, type ReplyWorkerOptions } from './
 
 /** Rules open around the clock, so tests do not depend on the hour they run at. */
 export const ALWAYS_OPEN: RuleSetInput = {
-  businessHours: { days: [0, 1, 2, 3, 4, 5, 6].map((day) => ({ day, open: '00:00', close: '24:00' })) },
+  businessHours: {
+    days: [0, 1, 2, 3, 4, 5, 6].map((day) => ({ day, open: '00:00', close: '24:00' })),
+  },
 }
 
 /** One WeChat chat as the agent created it. */
@@ -51,11 +53,22 @@ export async function createChat(
   const customerId = kind === 'direct' ? newId() : null
   const changes: Change[] = []
   if (customerId)
-    changes.push({ id: newId(), kind: 'insert_customer', row: { id: customerId, agent_id: agentId, display_name: name } })
+    changes.push({
+      id: newId(),
+      kind: 'insert_customer',
+      row: { id: customerId, agent_id: agentId, display_name: name },
+    })
   changes.push({
     id: newId(),
     kind: 'insert_conversation',
-    row: { id: conversationId, agent_id: agentId, chat_key: `chat:${name}`, kind, title: name, customer_id: customerId },
+    row: {
+      id: conversationId,
+      agent_id: agentId,
+      chat_key: `chat:${name}`,
+      kind,
+      title: name,
+      customer_id: customerId,
+    },
   })
   await apply(db, agentId, changes)
   return { agentId, conversationId, customerId }
@@ -99,7 +112,11 @@ export async function takeOver(db: Db, chat: Chat, ttlMs = 30 * 60_000): Promise
       id: newId(),
       kind: 'update_conversation',
       pk: chat.conversationId,
-      set: { state: 'human', handler: 'wechat', bot_paused_until: new Date(Date.now() + ttlMs).toISOString() },
+      set: {
+        state: 'human',
+        handler: 'wechat',
+        bot_paused_until: new Date(Date.now() + ttlMs).toISOString(),
+      },
     },
   ])
 }
@@ -116,7 +133,9 @@ export async function publishRules(db: Db, body: RuleSetInput = {}): Promise<voi
   await db.transaction(async (tx) => {
     await tx.query(`SELECT set_config('kefu.origin', 'console', true)`)
     await tx.query(`UPDATE rules SET status = 'archived' WHERE status = 'published'`)
-    const [v] = await tx.query<{ v: number }>(`SELECT coalesce(max(version), 0)::int + 1 AS v FROM rules`)
+    const [v] = await tx.query<{ v: number }>(
+      `SELECT coalesce(max(version), 0)::int + 1 AS v FROM rules`,
+    )
     await tx.query(
       `INSERT INTO rules (id, version, status, body, published_at) VALUES ($1::uuid, $2, 'published', $3::text::jsonb, now())`,
       [newId(), v!.v, JSON.stringify({ ...ALWAYS_OPEN, ...body })],
@@ -169,12 +188,18 @@ export async function repliesOf(db: Db, conversationId: string): Promise<ReplyRo
 
 /** A message's `answered_by`. */
 export async function answeredBy(db: Db, messageId: string): Promise<string | null> {
-  const [r] = await db.query<{ a: string | null }>(`SELECT answered_by AS a FROM messages WHERE id = $1::uuid`, [messageId])
+  const [r] = await db.query<{ a: string | null }>(
+    `SELECT answered_by AS a FROM messages WHERE id = $1::uuid`,
+    [messageId],
+  )
   return r?.a ?? null
 }
 
 /** A conversation's state columns. */
-export async function conversationState(db: Db, conversationId: string): Promise<{ state: string; handler: string | null }> {
+export async function conversationState(
+  db: Db,
+  conversationId: string,
+): Promise<{ state: string; handler: string | null }> {
   const [r] = await db.query<{ state: string; handler: string | null }>(
     `SELECT state, handler FROM conversations WHERE id = $1::uuid`,
     [conversationId],
@@ -204,7 +229,12 @@ export async function startPipeline(
   await tail.start()
   const metrics = createMetrics({ defaultMetrics: false })
   const retriever =
-    o.retriever ?? createRetriever({ db, embedder: createLexicalEmbedder(), searchDuration: metrics.ragSearchDuration })
+    o.retriever ??
+    createRetriever({
+      db,
+      embedder: createLexicalEmbedder(),
+      searchDuration: metrics.ragSearchDuration,
+    })
   const worker = createReplyWorker({
     debounceMs: 0,
     sweepMs: 200,

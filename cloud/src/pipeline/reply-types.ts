@@ -39,20 +39,11 @@ export interface ConversationContext {
 
 /** How a reply was arrived at (logs and tests; not stored). */
 export type ReplyVia =
-  | 'keyword'
-  | 'small_talk'
-  | 'after_hours'
-  | 'faq_fast_path'
-  | 'llm'
-  | 'extractive'
+  'keyword' | 'small_talk' | 'after_hours' | 'faq_fast_path' | 'llm' | 'extractive'
 
 /** Why messages were left without a reply and without a hand-off. */
 export type SkipReason =
-  | 'not_addressed'
-  | 'bot_silent'
-  | 'acknowledgement'
-  | 'not_text'
-  | 'notice_sent'
+  'not_addressed' | 'bot_silent' | 'acknowledgement' | 'not_text' | 'notice_sent'
 
 /** The outcome for a batch of fragments: an expected result, never thrown. */
 export type ReplyDecision =

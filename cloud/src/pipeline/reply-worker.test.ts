@@ -56,7 +56,9 @@ describe('reply worker (PGlite)', () => {
     })
     expect(reply!.message_ids).toEqual(ids)
     expect(reply).toMatchObject({ origin: 'faq', status: 'queued' })
-    expect(reply!.sources).toEqual([expect.objectContaining({ kind: 'faq', id: faq['refund-time'] })])
+    expect(reply!.sources).toEqual([
+      expect.objectContaining({ kind: 'faq', id: faq['refund-time'] }),
+    ])
     for (const id of ids) expect(await answeredBy(db, id)).toBe('cloud')
     expect((await conversationState(db, chat.conversationId)).state).toBe('bot')
 
@@ -80,10 +82,18 @@ describe('reply worker (PGlite)', () => {
     const faqMsg = await customerSays(db, a, '可以开发票吗')
     const unknown = await customerSays(db, b, '你们的火箭能飞到月球吗')
     const doc = await customerSays(db, c, '大件家具安装收费吗')
-    await waitFor(async () => (await answeredBy(db, unknown)) && (await answeredBy(db, faqMsg)) && (await answeredBy(db, doc)))
+    await waitFor(
+      async () =>
+        (await answeredBy(db, unknown)) &&
+        (await answeredBy(db, faqMsg)) &&
+        (await answeredBy(db, doc)),
+    )
 
     const [fa] = await repliesOf(db, a.conversationId)
-    expect(fa).toMatchObject({ origin: 'faq', text: '支持开具电子发票，确认收货后在订单详情申请开票。' })
+    expect(fa).toMatchObject({
+      origin: 'faq',
+      text: '支持开具电子发票，确认收货后在订单详情申请开票。',
+    })
     expect(await repliesOf(db, b.conversationId)).toEqual([])
     expect(await answeredBy(db, unknown)).toBe('none')
     expect(await conversationState(db, b.conversationId)).toMatchObject({ state: 'waiting_human' })
@@ -161,7 +171,10 @@ describe('reply worker (PGlite)', () => {
     await settle()
     for (const chat of [held, racing]) {
       expect(await repliesOf(db, chat.conversationId)).toEqual([])
-      expect(await conversationState(db, chat.conversationId)).toEqual({ state: 'human', handler: 'wechat' })
+      expect(await conversationState(db, chat.conversationId)).toEqual({
+        state: 'human',
+        handler: 'wechat',
+      })
     }
     expect(await answeredBy(db, m1)).toBe('none')
     expect(await answeredBy(db, m2)).toBe('none')

@@ -25,6 +25,7 @@ import type { Logger } from '../logger.ts'
 import type { Metrics } from '../metrics.ts'
 import type { Retriever } from '../rag/search.ts'
 import type { LogEntry } from '../sync/log-tail.ts'
+import { createChatScheduler } from './chat-scheduler.ts'
 import { composeReply, defaultAnswerThresholds, type AnswerThresholds } from './compose-reply.ts'
 import { defaultConversationConfig, type ConversationConfig } from './conversation-state.ts'
 import { defaultGradeRules, type GradeRules } from './customer-grade.ts'
@@ -65,7 +66,7 @@ export interface ReplyWorkerOptions {
   readonly leaseMs?: number
   /** How often the table is scanned for what the change log did not bring; default 10 s. */
   readonly sweepMs?: number
-  /** Conversations composed at once; default 16. */
+  /** Conversations composed at once; default 32. */
   readonly concurrency?: number
   /** After this many failed attempts a conversation is handed to a person; default 5. */
   readonly maxAttempts?: number
@@ -108,7 +109,7 @@ export function createReplyWorker(opts: ReplyWorkerOptions): ReplyWorker {
   const maxWaitMs = Math.max(debounceMs, opts.maxWaitMs ?? debounceMs * 4)
   const leaseMs = opts.leaseMs ?? 60_000
   const sweepMs = opts.sweepMs ?? 10_000
-  const concurrency = Math.max(1, opts.concurrency ?? 16)
+  const concurrency = Math.max(1, opts.concurrency ?? 32)
   const maxAttempts = opts.maxAttempts ?? 5
   const retryMs = opts.retryMs ?? 1_000
   const batchLimit = opts.batchLimit ?? 20
@@ -116,7 +117,6 @@ export function createReplyWorker(opts: ReplyWorkerOptions): ReplyWorker {
   const conversationCfg = opts.conversation ?? defaultConversationConfig
   const gradeRules = opts.gradeRules ?? defaultGradeRules
   const now = opts.now ?? (() => new Date())
-  const clock = () => performance.now()
   const rules = createRuleCache({ db, logger: opts.logger })
   const grader = createCustomerGrader({ db, logger: opts.logger, origin: REPLY_WORKER_ORIGIN })
   const composeDeps = {
@@ -131,11 +131,6 @@ export function createReplyWorker(opts: ReplyWorkerOptions): ReplyWorker {
   // Every in-flight LLM request listens on this one signal.
   setMaxListeners(0, abort.signal)
 
-  const due = new Map<string, { firstAt: number; at: number; timer: NodeJS.Timeout }>()
-  const ready: string[] = []
-  const queued = new Set<string>()
-  const inflight = new Map<string, Promise<void>>()
-  const rerun = new Set<string>()
   let started = false
   let stopped = false
   let lastError: string | undefined
@@ -144,61 +139,13 @@ export function createReplyWorker(opts: ReplyWorkerOptions): ReplyWorker {
   let faqTimer: NodeJS.Timeout | null = null
   let resolveStopped: () => void = () => {}
   const stoppedPromise = new Promise<void>((r) => (resolveStopped = r))
-
-  /**
-   * Arranges for `conv` to be processed in `delayMs`. A new fragment slides the window (up to
-   * `maxWaitMs` after the first); anything else only ever brings an existing timer forward.
-   */
-  function schedule(conv: string, delayMs: number, fragment: boolean): void {
-    if (stopped) return
-    if (inflight.has(conv)) {
-      rerun.add(conv)
-      return
-    }
-    if (queued.has(conv)) return
-    const t = clock()
-    const cur = due.get(conv)
-    const firstAt = cur?.firstAt ?? t
-    let at = t + Math.max(0, delayMs)
-    if (fragment) at = Math.min(at, firstAt + maxWaitMs)
-    else if (cur && cur.at <= at) return
-    if (cur) clearTimeout(cur.timer)
-    if (at <= t) {
-      due.delete(conv)
-      enqueue(conv)
-      return
-    }
-    const timer = setTimeout(() => {
-      due.delete(conv)
-      enqueue(conv)
-    }, at - t)
-    due.set(conv, { firstAt, at, timer })
-  }
-
-  function enqueue(conv: string): void {
-    if (stopped) return
-    if (inflight.has(conv)) rerun.add(conv)
-    else if (!queued.has(conv)) {
-      queued.add(conv)
-      ready.push(conv)
-    }
-    pump()
-  }
-
-  function pump(): void {
-    while (!stopped && inflight.size < concurrency && ready.length > 0) {
-      const conv = ready.shift()!
-      queued.delete(conv)
-      const p = processConversation(conv)
-        .catch((err: unknown) => fail(err, conv, 'process'))
-        .finally(() => {
-        inflight.delete(conv)
-        if (rerun.delete(conv)) schedule(conv, debounceMs, true)
-        pump()
-      })
-      inflight.set(conv, p)
-    }
-  }
+  const chats = createChatScheduler({
+    maxWaitMs,
+    concurrency,
+    run: (conv) => processConversation(conv),
+    onError: (err, conv) => fail(err, conv, 'process'),
+  })
+  const schedule = chats.schedule
 
   async function processConversation(conv: string): Promise<void> {
     // A commit finds its batch stale when something else answered part of it meanwhile;
@@ -275,13 +222,23 @@ export function createReplyWorker(opts: ReplyWorkerOptions): ReplyWorker {
     if (a.kind === 'reply') {
       metrics.repliesWritten.labels(a.origin).inc()
       log.info(
-        { ...ids, reply_id: r.replyId, origin: a.origin, via: a.via, confidence: a.confidence, state: r.to },
+        {
+          ...ids,
+          reply_id: r.replyId,
+          origin: a.origin,
+          via: a.via,
+          confidence: a.confidence,
+          state: r.to,
+        },
         'reply queued',
       )
       log.debug({ ...ids, text: a.text }, 'reply text')
     } else if (a.kind === 'handoff' && r.effects.some((e) => e.type === 'notify_humans')) {
       // The conversation now waits in the human queue (conversations.state = waiting_human).
-      log.info({ ...ids, reason: a.reason, detail: a.detail, from: r.from }, 'handed off to a person')
+      log.info(
+        { ...ids, reason: a.reason, detail: a.detail, from: r.from },
+        'handed off to a person',
+      )
     } else {
       log.debug({ ...ids, outcome: a.kind, why: a.kind === 'skip' ? a.why : a.reason }, 'no reply')
     }
@@ -298,7 +255,7 @@ export function createReplyWorker(opts: ReplyWorkerOptions): ReplyWorker {
     const backlog = await findBacklog(db, 5_000)
     for (const b of backlog) {
       const c = b.conversationId
-      if (due.has(c) || queued.has(c) || inflight.has(c)) continue
+      if (chats.has(c)) continue
       schedule(c, Math.max(debounceMs - b.ageMs, b.leaseMs), false)
     }
   }
@@ -320,7 +277,12 @@ export function createReplyWorker(opts: ReplyWorkerOptions): ReplyWorker {
       if (e.origin === REPLY_WORKER_ORIGIN) continue
       if (e.tbl === 'messages' && e.op === 'insert' && e.newRow) {
         const r = e.newRow
-        if (r.direction === 'in' && r.answered_by === null && r.origin !== 'cloud' && r.conversation_id)
+        if (
+          r.direction === 'in' &&
+          r.answered_by === null &&
+          r.origin !== 'cloud' &&
+          r.conversation_id
+        )
           schedule(r.conversation_id, debounceMs, true)
       } else if (e.tbl === 'rules') {
         rules.invalidate()
@@ -333,8 +295,6 @@ export function createReplyWorker(opts: ReplyWorkerOptions): ReplyWorker {
       }
     }
   }
-
-  const isIdle = () => due.size === 0 && ready.length === 0 && inflight.size === 0
 
   return {
     name: 'reply-worker',
@@ -350,21 +310,20 @@ export function createReplyWorker(opts: ReplyWorkerOptions): ReplyWorker {
       })
       if (stopped) return
       armSweep()
-      log.info({ owner, debounce_ms: debounceMs, llm: opts.gateway !== null }, 'reply worker started')
+      log.info(
+        { owner, debounce_ms: debounceMs, llm: opts.gateway !== null },
+        'reply worker started',
+      )
       await stoppedPromise
     },
     async stop() {
       if (stopped) return
       stopped = true
       unsubscribe?.()
-      for (const d of due.values()) clearTimeout(d.timer)
-      due.clear()
-      ready.length = 0
-      queued.clear()
       if (sweepTimer) clearTimeout(sweepTimer)
       if (faqTimer) clearTimeout(faqTimer)
       abort.abort(new Error('reply worker stopping'))
-      await Promise.allSettled([...inflight.values()])
+      await chats.stop()
       await grader.stop()
       resolveStopped()
     },
@@ -374,7 +333,7 @@ export function createReplyWorker(opts: ReplyWorkerOptions): ReplyWorker {
       ...(lastError === undefined ? {} : { lastError }),
     }),
     async idle() {
-      while (!isIdle()) await new Promise((r) => setTimeout(r, 5))
+      while (!chats.isIdle()) await new Promise((r) => setTimeout(r, 5))
     },
     sweep,
   }

@@ -53,7 +53,11 @@ export function createRuleCache(opts: RuleCacheOptions): RuleCache {
     if (row) {
       const parsed = parseRuleSet(row.body)
       if (parsed.ok) next = { ruleSet: parsed.ruleSet, id: row.id, version: row.version }
-      else log.warn({ rules_id: row.id, version: row.version, problem: parsed.message }, 'published rule set does not parse; using defaults')
+      else
+        log.warn(
+          { rules_id: row.id, version: row.version, problem: parsed.message },
+          'published rule set does not parse; using defaults',
+        )
     }
     // An invalidation during the read means the row may already be stale: use it once, keep none.
     if (started === generation) {

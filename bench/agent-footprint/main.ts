@@ -1,0 +1,186 @@
+/**
+ * `npm run bench -- agent-footprint [--messages 20000] [--chats 500] [--engine auto|pglite|postgres]
+ * [--runs 3] [--idle-s 10] [--gc] [--data DIR] [--keep]`
+ *
+ * The headless agent's footprint on the sim driver with a replica of `--messages` messages:
+ * 1. build: a real cloud and agent capture the messages, replies and the FAQ sync down, the
+ *    agent checkpoints and stops (skipped with `--data` pointing at a folder built before);
+ * 2. measure, `--runs` times, each in a fresh process (footprint-child.ts) with the cloud
+ *    unreachable: cold start until `start()` resolved and the replica answered a query
+ *    (ready_offline_ms, from process start: module loading included), RSS once settled, and
+ *    CPU while idle over `--idle-s` seconds.
+ *
+ * Prints one JSON object: the medians as `{rss_mb, idle_cpu_pct, ready_offline_ms}`, the
+ * targets, and every run's details. Targets: RSS < 200 MB, idle CPU < 2 %, ready < 3 s.
+ */
+import { fork } from 'node:child_process'
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { buildReplica, type BuildResult } from './build-replica.ts'
+import { bundleChild } from './bundle-child.ts'
+
+const PASSPHRASE = 'agent-footprint-bench'
+export const TARGETS = { rss_mb: 200, idle_cpu_pct: 2, ready_offline_ms: 3000 } as const
+
+/** What one measured process reports. */
+export interface FootprintRun {
+  ready_offline_ms: number
+  modules_ms: number
+  /** RSS once the modules are loaded, before the agent starts (Node, tsx, PGlite's JS…). */
+  rss_modules_mb: number
+  agent_start_ms: number
+  messages: number
+  online: boolean
+  rss_mb: number
+  rss_after_idle_mb: number
+  heap_used_mb: number
+  external_mb: number
+  array_buffers_mb: number
+  idle_cpu_pct: number
+  idle_s: number
+  gc: boolean
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2
+}
+
+/**
+ * Starts the child on a copy of `dataDir` and waits for its report: footprint-child.ts through
+ * tsx (how `kefu agent` runs), or its bundle under plain node (how the desktop app ships).
+ */
+export function measureOnce(o: { dataDir: string; agentId: string; idleMs: number; gc: boolean; bundle: string | null }): Promise<FootprintRun> {
+  // A copy: each run starts from the same checkpoint, not from the previous run's.
+  const dir = mkdtempSync(join(tmpdir(), 'kefu-footprint-run-'))
+  cpSync(o.dataDir, dir, { recursive: true })
+  const child = fork(o.bundle ?? new URL('./footprint-child.ts', import.meta.url), [], {
+    execArgv: [...(o.bundle ? [] : ['--import', 'tsx']), ...(o.gc ? ['--expose-gc'] : [])],
+    env: {
+      ...process.env,
+      FOOTPRINT_DATA: dir,
+      FOOTPRINT_AGENT_ID: o.agentId,
+      FOOTPRINT_PASSPHRASE: PASSPHRASE,
+      // Nothing listens on the discard port: connections are refused at once.
+      FOOTPRINT_CLOUD: 'http://127.0.0.1:9',
+      FOOTPRINT_IDLE_MS: String(o.idleMs),
+      FOOTPRINT_GC: o.gc ? '1' : '0',
+    },
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  })
+  return new Promise<FootprintRun>((resolve, reject) => {
+    let report: FootprintRun | null = null
+    child.on('message', (m) => (report = m as FootprintRun))
+    child.on('error', reject)
+    child.on('exit', (code) => {
+      rmSync(dir, { recursive: true, force: true })
+      if (report) resolve(report)
+      else reject(new Error(`footprint child exited (${code}) without a report`))
+    })
+  })
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      messages: { type: 'string', default: '20000' },
+      chats: { type: 'string', default: '500' },
+      engine: { type: 'string', default: 'auto' },
+      runs: { type: 'string', default: '3' },
+      'idle-s': { type: 'string', default: '10' },
+      gc: { type: 'boolean', default: false },
+      // tsx: as `kefu agent` runs; bundle: esbuild bundle under plain node, as the desktop app.
+      mode: { type: 'string', default: 'both' },
+      data: { type: 'string' },
+      keep: { type: 'boolean', default: false },
+    },
+  })
+  const engine = values.engine
+  if (engine !== 'auto' && engine !== 'pglite' && engine !== 'postgres') {
+    console.error(`--engine: expected auto, pglite or postgres, got "${engine}"`)
+    return 2
+  }
+  const mode = values.mode
+  if (mode !== 'tsx' && mode !== 'bundle' && mode !== 'both') {
+    console.error(`--mode: expected tsx, bundle or both, got "${mode}"`)
+    return 2
+  }
+  const log = (msg: string) => console.error(`[agent-footprint] ${msg}`)
+  // A folder built before (`--data DIR --keep` the first time) skips the build.
+  const dataDir = values.data ?? mkdtempSync(join(tmpdir(), 'kefu-footprint-'))
+  const manifest = join(dataDir, 'bench-build.json')
+  let build: BuildResult
+  if (existsSync(manifest)) {
+    build = JSON.parse(readFileSync(manifest, 'utf8')) as BuildResult
+    log(`using the replica built in ${dataDir}`)
+  } else {
+    log(`building a ${values.messages}-message replica in ${dataDir}`)
+    build = await buildReplica({
+      dataDir,
+      passphrase: PASSPHRASE,
+      messages: Number(values.messages),
+      chats: Number(values.chats),
+      replyEvery: 10,
+      engine,
+      log,
+    })
+    writeFileSync(manifest, JSON.stringify(build))
+  }
+  const journalMb = Math.round(statSync(join(dataDir, 'journal.db')).size / 2 ** 17) / 8
+  const runs: { tsx: FootprintRun[]; bundle: FootprintRun[] } = { tsx: [], bundle: [] }
+  try {
+    const bundle = mode === 'tsx' ? null : await bundleChild()
+    for (let i = 0; i < Number(values.runs); i++)
+      for (const m of mode === 'both' ? (['tsx', 'bundle'] as const) : [mode]) {
+        const r = await measureOnce({
+          dataDir,
+          agentId: build.agentId,
+          idleMs: Number(values['idle-s']) * 1000,
+          gc: values.gc,
+          bundle: m === 'bundle' ? bundle : null,
+        })
+        if (r.messages < build.messages) throw new Error(`the replica holds ${r.messages} messages, expected ${build.messages}`)
+        log(`${m} run ${i + 1}: ready ${r.ready_offline_ms} ms, rss ${r.rss_mb} MB, idle cpu ${r.idle_cpu_pct} %`)
+        runs[m as keyof typeof runs].push(r)
+      }
+  } finally {
+    if (!values.keep && !values.data) rmSync(dataDir, { recursive: true, force: true })
+  }
+  const figures = (rs: FootprintRun[]) =>
+    rs.length === 0
+      ? null
+      : {
+          rss_mb: median(rs.map((r) => r.rss_mb)),
+          idle_cpu_pct: median(rs.map((r) => r.idle_cpu_pct)),
+          ready_offline_ms: median(rs.map((r) => r.ready_offline_ms)),
+          rss_modules_mb: median(rs.map((r) => r.rss_modules_mb)),
+          agent_start_ms: median(rs.map((r) => r.agent_start_ms)),
+        }
+  const tsx = figures(runs.tsx)
+  const bundled = figures(runs.bundle)
+  const head = (tsx ?? bundled)!
+  const result = {
+    // The headline is `kefu agent` as it runs today (tsx) when measured, else the bundle.
+    rss_mb: head.rss_mb,
+    idle_cpu_pct: head.idle_cpu_pct,
+    ready_offline_ms: head.ready_offline_ms,
+    targets: TARGETS,
+    met: {
+      rss_mb: head.rss_mb < TARGETS.rss_mb,
+      idle_cpu_pct: head.idle_cpu_pct < TARGETS.idle_cpu_pct,
+      ready_offline_ms: head.ready_offline_ms < TARGETS.ready_offline_ms,
+    },
+    tsx,
+    bundled,
+    replica: { messages: build.messages, replies: build.replies, faq: build.faq, journal_mb: journalMb },
+    build_ms: build.build_ms,
+    cloud_engine: build.engine,
+    gc: values.gc,
+    runs,
+  }
+  console.log(JSON.stringify(result))
+  return 0
+}

@@ -1,0 +1,80 @@
+/**
+ * Refused credentials never end the replica's subscription: an expired or revoked token (401)
+ * is refreshed and the request retried; while the cloud keeps refusing (a disabled agent, a
+ * refresh that fails) the shapes back off and retry, and recover once the agent is let in.
+ * Neither case may leave an unhandled rejection behind (Node would end the agent process).
+ */
+import { afterEach, expect, test } from 'vitest'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { randomBytes } from 'node:crypto'
+import { pino } from 'pino'
+import { newId } from '@kefu/schema'
+import { createKefuAgent, type AgentCredentials } from '@kefu/agent'
+import { startTestCloud, AGENT_SECRET } from '../cloud/src/testing/test-cloud.ts'
+
+const logger = pino({ level: 'silent' })
+const cleanups: (() => Promise<void>)[] = []
+afterEach(async () => {
+  for (const c of cleanups.reverse()) await c().catch(() => {})
+  cleanups.length = 0
+})
+
+async function until(cond: () => Promise<boolean> | boolean, ms: number, what: string): Promise<void> {
+  const end = Date.now() + ms
+  while (Date.now() < end) {
+    if (await cond()) return
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  throw new Error(`timed out waiting for ${what}`)
+}
+
+/** Credentials that present a stale secret until `refresh()` is allowed to succeed. */
+function staleUntilRefreshed(agentId: string, refreshWorks: () => boolean) {
+  let valid = false
+  let refreshes = 0
+  const credentials: AgentCredentials = {
+    headers: async () => ({ 'x-kefu-agent-id': agentId, 'x-kefu-agent-secret': valid ? AGENT_SECRET : 'stale-secret-0123456789' }),
+    refresh: async () => {
+      refreshes++
+      valid = refreshWorks()
+      return valid
+    },
+  }
+  return { credentials, refreshes: () => refreshes }
+}
+
+async function setup(refreshWorks: () => boolean) {
+  const c = await startTestCloud({ engine: 'pglite', longPollMs: 1000 })
+  cleanups.push(() => c.destroy())
+  const agentId = await c.createAgent('auth')
+  await c.db.query(`INSERT INTO faq (id, question, answer) VALUES ($1::uuid, '发货时间', '48小时内发货')`, [newId()])
+  const creds = staleUntilRefreshed(agentId, refreshWorks)
+  const dataDir = mkdtempSync(join(tmpdir(), 'kefu-auth-'))
+  cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }))
+  const agent = createKefuAgent({ cloudUrl: c.url, agentId, credentials: creds.credentials, dataDir, key: randomBytes(32), logger })
+  cleanups.push(() => agent.stop({ checkpoint: false }))
+  await agent.start()
+  return { c, agent, creds }
+}
+
+const faqRows = async (agent: { replica: { db: { query<T>(sql: string): Promise<T[]> } } }) =>
+  (await agent.replica.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM faq`))[0]!.n
+
+test('a 401 on the shapes refreshes the credentials and the replica syncs', async () => {
+  const { agent, creds } = await setup(() => true)
+  await until(async () => (await faqRows(agent)) === 1, 20_000, 'faq replicated')
+  expect(creds.refreshes()).toBeGreaterThan(0)
+  await until(() => agent.status().replicaUpToDate, 20_000, 'replica up to date')
+})
+
+test('while the cloud refuses the agent the shapes retry, and catch up once it is let in', async () => {
+  let letIn = false
+  const { c, agent, creds } = await setup(() => letIn)
+  await until(() => creds.refreshes() >= 6, 20_000, 'several refused attempts (every shape retries)')
+  expect(await faqRows(agent)).toBe(0)
+  letIn = true
+  await c.db.query(`INSERT INTO faq (id, question, answer) VALUES ($1::uuid, '退货地址', '请联系客服获取')`, [newId()])
+  await until(async () => (await faqRows(agent)) === 2, 30_000, 'faq replicated after being let in')
+})
