@@ -36,7 +36,7 @@ export interface ReplicaSyncOptions {
   tables?: readonly SyncedTable[]
 }
 
-function wrap(pg: PGlite): Db {
+function wrap(pg: PGlite, transaction: PGlite['transaction'] = pg.transaction.bind(pg)): Db {
   const q = (x: Pick<PGlite, 'query' | 'exec'>): Queryable => ({
     async query<T>(sql: string, params: readonly unknown[] = []) {
       return (await x.query<T>(sql, params as unknown[])).rows
@@ -48,7 +48,8 @@ function wrap(pg: PGlite): Db {
   return {
     engine: 'pglite',
     ...q(pg),
-    transaction: (fn) => pg.transaction((tx) => fn(q(tx))),
+    // Our own writes use the unpatched transaction: their failures always surface.
+    transaction: (fn) => transaction((tx) => fn(q(tx))),
     listen: async (channel, cb) => {
       const u = await pg.listen(channel, cb)
       return async () => u()
@@ -163,11 +164,36 @@ function shapeFetch(o: ReplicaSyncOptions, log: Logger): typeof fetch {
   }
 }
 
+/**
+ * The multi-shape stream under pglite-sync refreshes lagging shapes from a timer and drops the
+ * promise; a refresh still pending when its stream stops (a stop, a restart) rejects, and an
+ * unhandled rejection ends a Node process. (The Electric client's own `.finally()` on that
+ * promise leaves one more behind, which cannot be reached from here.)
+ */
+function quietRefresh(stream: { forceDisconnectAndRefresh(): Promise<void> }): void {
+  const refresh = stream.forceDisconnectAndRefresh.bind(stream)
+  stream.forceDisconnectAndRefresh = () => refresh().catch(() => {})
+}
+
 /** Opens the replica, from a checkpoint image when there is one. */
 export async function openReplica(opts: { image?: Uint8Array | undefined; logger: Logger }): Promise<Replica> {
   const pg = opts.image ? await createPglite(opts.image) : await freshPglite()
+  // pglite-sync commits in a transaction it does not await, and when it is unsubscribed during
+  // that commit it rolls back, failing the transaction: an unhandled rejection inside the
+  // library. Once we are stopping, a failed transaction is expected (nothing was committed, and
+  // the subscription resumes from its last commit next time), so it settles quietly instead.
+  let stopping = false
+  const transaction = pg.transaction.bind(pg)
+  pg.transaction = (async (fn: Parameters<typeof transaction>[0]) => {
+    try {
+      return await transaction(fn)
+    } catch (err) {
+      if (stopping) return undefined
+      throw err
+    }
+  }) as typeof pg.transaction
   await pg.exec(Object.entries(SESSION_SETTINGS).map(([k, v]) => `SET ${k} = '${v}';`).join('\n'))
-  const db = wrap(pg as unknown as PGlite)
+  const db = wrap(pg as unknown as PGlite, transaction as unknown as PGlite['transaction'])
   await migrate(db, 'agent')
   let sub: { unsubscribe: () => void; readonly isUpToDate: boolean } | null = null
   let lastSyncAt: Date | null = null
@@ -211,6 +237,7 @@ export async function openReplica(opts: { image?: Uint8Array | undefined; logger
             o.onError?.(err)
           },
         })
+        for (const stream of Object.values(s.streams)) quietRefresh(stream)
         // pglite-sync reports up-to-date once; keep lastSyncAt moving on every up-to-date.
         const unsubs = Object.values(s.streams).map((stream) =>
           stream.subscribe((msgs) => {
@@ -240,6 +267,7 @@ export async function openReplica(opts: { image?: Uint8Array | undefined; logger
       }
     },
     stopSync() {
+      stopping = true
       sub?.unsubscribe()
       sub = null
     },
@@ -254,6 +282,7 @@ export async function openReplica(opts: { image?: Uint8Array | undefined; logger
       return new Uint8Array(await f.arrayBuffer())
     },
     async close() {
+      stopping = true
       sub?.unsubscribe()
       sub = null
       // pglite-sync starts its commits without awaiting them; one may still be queued. PGlite
