@@ -106,6 +106,8 @@ export function createKefuAgent(o: AgentOptions): KefuAgent {
   let writing: Promise<void> = Promise.resolve()
   const contact = () => {
     lastContact = now()
+    // In touch with the cloud: push what waits instead of sitting out the rest of a backoff.
+    if (journal.depth() > 0) uplink?.wake()
   }
   const offline = () => now() - (lastContact ?? startedAt.getTime()) > (o.offlineAfterMs ?? 15_000)
 

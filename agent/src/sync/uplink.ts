@@ -129,7 +129,8 @@ export function createUplink(o: UplinkOptions): Uplink {
       while (!stop.signal.aborted) {
         const next = await pushOnce()
         if (next === 'idle') await waitIdle(o.idleMs ?? 2000)
-        else if (next > 0) await sleep(next, stop.signal)
+        // A backoff is cut short by wake(): the agent wakes us when the cloud answers again.
+        else if (next > 0) await waitIdle(next)
       }
     },
     async stop() {
