@@ -154,8 +154,10 @@ test(`kill -9 of agent and cloud during ${N} messages: nothing lost, nothing twi
       agent!.send({ type: 'dump' })
     })
   let d = await dump()
-  const end2 = Date.now() + 60_000
-  while (Date.now() < end2 && (d.replies.length !== cloudReplies.length || d.messages.length !== N)) {
+  // The agent keeps sending the replies (paced, a second or more apart), and each send queues
+  // its status for the cloud: wait for a moment when the outbox is empty, as well as synced.
+  const end2 = Date.now() + 180_000
+  while (Date.now() < end2 && (d.replies.length !== cloudReplies.length || d.messages.length !== N || d.status.outboxDepth !== 0)) {
     await sleep(500)
     d = await dump()
   }
