@@ -52,7 +52,11 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true })
 })
 
-async function until(cond: () => Promise<boolean> | boolean, ms: number, what: string): Promise<void> {
+async function until(
+  cond: () => Promise<boolean> | boolean,
+  ms: number,
+  what: string,
+): Promise<void> {
   const end = Date.now() + ms
   while (Date.now() < end) {
     if (await cond()) return
@@ -61,7 +65,8 @@ async function until(cond: () => Promise<boolean> | boolean, ms: number, what: s
   throw new Error(`timed out waiting for ${what}`)
 }
 
-const count = async (db: Db, sql: string, params: unknown[] = []) => (await db.query<{ n: number }>(sql, params))[0]!.n
+const count = async (db: Db, sql: string, params: unknown[] = []) =>
+  (await db.query<{ n: number }>(sql, params))[0]!.n
 const customerText = (i: number) => `${MARK.zh}第${i}号：订单 ${MARK.ascii}-${i} 什么时候到？`
 
 /** What the reply worker would do: one reply per unanswered message, carrying the markers. */
@@ -76,16 +81,24 @@ const answerAll = (db: Db) =>
 
 /** Every file's bytes, to prove that nothing changed. */
 const fingerprint = () =>
-  Object.fromEntries(listFiles(dataDir).map((f) => [f, createHash('sha256').update(readFileSync(f)).digest('hex')]))
+  Object.fromEntries(
+    listFiles(dataDir).map((f) => [f, createHash('sha256').update(readFileSync(f)).digest('hex')]),
+  )
 
 test('the scan finds marker text in every encoding it claims to look at', () => {
   const dir = mkdtempSync(join(tmpdir(), 'kefu-scan-control-'))
   try {
-    writeFileSync(join(dir, 'utf8'), Buffer.concat([Buffer.from([1, 2, 3]), Buffer.from(`x${MARK.zh}y`)]))
+    writeFileSync(
+      join(dir, 'utf8'),
+      Buffer.concat([Buffer.from([1, 2, 3]), Buffer.from(`x${MARK.zh}y`)]),
+    )
     writeFileSync(join(dir, 'utf16'), Buffer.from(`..${MARK.ascii}..`, 'utf16le'))
     // A gzip member in the middle of other bytes, cut short like a torn write.
     const gz = gzipSync(Buffer.from(`${'填充'.repeat(2000)}${MARK.replyZh}${'填充'.repeat(2000)}`))
-    writeFileSync(join(dir, 'image'), Buffer.concat([Buffer.from('header'), gz.subarray(0, gz.length - 8), Buffer.from('tail')]))
+    writeFileSync(
+      join(dir, 'image'),
+      Buffer.concat([Buffer.from('header'), gz.subarray(0, gz.length - 8), Buffer.from('tail')]),
+    )
     const r = scanForPlaintext(dir, NEEDLES)
     const found = r.findings.map((f) => [f.file, f.needle, f.encoding, f.gzipAt !== null])
     expect(found).toEqual(
@@ -96,7 +109,9 @@ test('the scan finds marker text in every encoding it claims to look at', () => 
       ]),
     )
     // (An ASCII needle in UTF-16LE is also UTF-16BE one byte on; nothing else is found.)
-    expect(new Set(r.findings.map((f) => f.needle))).toEqual(new Set([MARK.replyZh, MARK.ascii, MARK.zh]))
+    expect(new Set(r.findings.map((f) => f.needle))).toEqual(
+      new Set([MARK.replyZh, MARK.ascii, MARK.zh]),
+    )
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
@@ -123,7 +138,11 @@ test('no customer text readable in the data folder, after a clean stop and after
   })
   await agent.start()
   for (let i = 0; i < 6; i++) driver.pushCustomerMessage(`${MARK.name}${i % 2}`, customerText(i))
-  await until(async () => (await count(cloud.db, `SELECT count(*)::int AS n FROM messages`)) === 6, 20_000, 'messages in the cloud')
+  await until(
+    async () => (await count(cloud.db, `SELECT count(*)::int AS n FROM messages`)) === 6,
+    20_000,
+    'messages in the cloud',
+  )
   await answerAll(cloud.db)
   await until(() => driver.sent().length >= 2, 20_000, 'replies synced down and sent')
   expect(driver.sent()[0]!.text).toContain(MARK.replyAscii)
@@ -146,10 +165,15 @@ test('no customer text readable in the data folder, after a clean stop and after
   await f.ready
   let pushed = 0
   const push = (n: number) => {
-    for (let k = 0; k < n; k++, pushed++) wechat!.push(`${MARK.name}${10 + (pushed % 3)}`, customerText(100 + pushed))
+    for (let k = 0; k < n; k++, pushed++)
+      wechat!.push(`${MARK.name}${10 + (pushed % 3)}`, customerText(100 + pushed))
   }
   push(20)
-  await until(async () => (await count(cloud.db, `SELECT count(*)::int AS n FROM messages`)) >= 16, 20_000, 'child capturing')
+  await until(
+    async () => (await count(cloud.db, `SELECT count(*)::int AS n FROM messages`)) >= 16,
+    20_000,
+    'child capturing',
+  )
   await answerAll(cloud.db)
   await until(() => wechat!.sent().length >= 3, 20_000, 'child sending replies')
   push(20)
@@ -170,16 +194,26 @@ test('no customer text readable in the data folder, after a clean stop and after
   const before = fingerprint()
   await expect(keyFromPassphrase(dataDir, 'not the passphrase')).rejects.toThrow(WrongKeyError)
   const config = (passphrase: string) =>
-    loadAgentConfig(['--cloud', cloud.url, '--agent-id', agentId, '--data', dataDir, '--driver', 'sim'], {
-      KEFU_AGENT_SECRET: secret,
-      KEFU_AGENT_PASSPHRASE: passphrase,
-    })
+    loadAgentConfig(
+      ['--cloud', cloud.url, '--agent-id', agentId, '--data', dataDir, '--driver', 'sim'],
+      {
+        KEFU_AGENT_SECRET: secret,
+        KEFU_AGENT_PASSPHRASE: passphrase,
+      },
+    )
   const err = await runAgent(config('not the passphrase'), logger).catch((e: unknown) => e)
   expect(err).toBeInstanceOf(WrongKeyError)
   expect((err as Error).message).toMatch(/wrong passphrase/)
   // A wrong key handed over directly (a keystore gone wrong) is refused the same way.
   expect(() =>
-    createKefuAgent({ cloudUrl: cloud.url, agentId, credentials: sharedSecret(agentId, AGENT_SECRET), dataDir, key: Buffer.alloc(32, 7), logger }),
+    createKefuAgent({
+      cloudUrl: cloud.url,
+      agentId,
+      credentials: sharedSecret(agentId, AGENT_SECRET),
+      dataDir,
+      key: Buffer.alloc(32, 7),
+      logger,
+    }),
   ).toThrow(WrongKeyError)
   expect(fingerprint()).toEqual(before)
 
@@ -188,19 +222,32 @@ test('no customer text readable in the data folder, after a clean stop and after
   const sim = createSimDriver()
   const running = await runAgent(config(PASSPHRASE), logger, { driver: sim })
   try {
-    const local = await running.agent.replica.db.query<{ text: string }>(`SELECT text FROM messages_all WHERE direction = 'in'`)
+    const local = await running.agent.replica.db.query<{ text: string }>(
+      `SELECT text FROM messages_all WHERE direction = 'in'`,
+    )
     expect(local.length).toBeGreaterThanOrEqual(inCloudAtKill)
     expect(local.every((m) => m.text.includes(MARK.ascii))).toBe(true)
     await until(() => running.agent.status().outboxDepth === 0, 60_000, 'outbox drained')
-    const texts = (await cloud.db.query<{ text: string }>(`SELECT text FROM messages`)).map((r) => r.text)
+    const texts = (await cloud.db.query<{ text: string }>(`SELECT text FROM messages`)).map(
+      (r) => r.text,
+    )
     expect(new Set(texts).size).toBe(texts.length)
     expect(texts.length).toBeGreaterThanOrEqual(local.length)
     await until(
-      async () => (await count(running.agent.replica.db, `SELECT count(*)::int AS n FROM messages`)) === texts.length,
+      async () =>
+        (await count(running.agent.replica.db, `SELECT count(*)::int AS n FROM messages`)) ===
+        texts.length,
       30_000,
       'replica converged',
     )
-    console.log(JSON.stringify({ captured: texts.length, pushed: 6 + pushed, inCloudAtKill, scanned: afterKill }))
+    console.log(
+      JSON.stringify({
+        captured: texts.length,
+        pushed: 6 + pushed,
+        inCloudAtKill,
+        scanned: afterKill,
+      }),
+    )
   } finally {
     await running.stop()
   }

@@ -19,7 +19,11 @@ import type { Db } from '@kefu/migrations'
 import { newId } from '@kefu/schema'
 import { createKefuAgent, sharedSecret, type KefuAgent } from '@kefu/agent'
 import { createSimDriver } from '../agent/src/driver/sim-driver.ts'
-import { startTestCloud, AGENT_SECRET, type TestCloudOptions } from '../cloud/src/testing/test-cloud.ts'
+import {
+  startTestCloud,
+  AGENT_SECRET,
+  type TestCloudOptions,
+} from '../cloud/src/testing/test-cloud.ts'
 import { replyPipelineWorkers } from '../cloud/src/pipeline/reply-pipeline.ts'
 import { createLexicalEmbedder } from '../cloud/src/rag/embedder.ts'
 import { importFaqFile } from '../cloud/src/rag/kb-import.ts'
@@ -60,14 +64,32 @@ type Kind = 'greeting' | 'faq' | 'rule' | 'other'
 const TEXTS: Record<Kind, readonly string[]> = {
   greeting: ['你好', '在吗', '您好', '早上好', '谢谢', '有人吗'],
   // Paraphrases of rows in FAQ_JSONL, replicated before the outage.
-  faq: ['下单后多久发货？', '能开发票吗', '退款多久能到账', '保修多久', '怎么查物流', '积分有什么用？', '怎么选尺码？'],
+  faq: [
+    '下单后多久发货？',
+    '能开发票吗',
+    '退款多久能到账',
+    '保修多久',
+    '怎么查物流',
+    '积分有什么用？',
+    '怎么选尺码？',
+  ],
   // The published rule set's keyword reply.
   rule: ['门店电话多少', '门店电话是多少啊'],
   // For the cloud: not small talk, no FAQ, no keyword ("好的" is an acknowledgement: no reply).
-  other: ['能不能便宜一点', '我买的杯子碎了怎么办', '你们实体店在哪里', '可以改地址吗', '这个颜色有货吗', '周末送货吗', '好的'],
+  other: [
+    '能不能便宜一点',
+    '我买的杯子碎了怎么办',
+    '你们实体店在哪里',
+    '可以改地址吗',
+    '这个颜色有货吗',
+    '周末送货吗',
+    '好的',
+  ],
 }
 const PHONE_REPLY = '门店电话：400-820-1234（每天9:00-21:00）'
-const ALWAYS_OPEN = { days: [0, 1, 2, 3, 4, 5, 6].map((day) => ({ day, open: '00:00', close: '24:00' })) }
+const ALWAYS_OPEN = {
+  days: [0, 1, 2, 3, 4, 5, 6].map((day) => ({ day, open: '00:00', close: '24:00' })),
+}
 
 interface Pushed {
   chat: string
@@ -107,12 +129,21 @@ test('ten minutes offline: greetings and FAQs answered locally, the rest queued;
   const port = c.port
 
   // What the cloud team published before the outage: the FAQ and a rule set.
-  const faqs = await importFaqFile(FAQ_JSONL, 'jsonl', { db: c.db, embedder: createLexicalEmbedder() })
+  const faqs = await importFaqFile(FAQ_JSONL, 'jsonl', {
+    db: c.db,
+    embedder: createLexicalEmbedder(),
+  })
   await c.db.transaction(async (tx) => {
     await tx.query(`SELECT set_config('kefu.origin', 'console', true)`)
     await tx.query(
       `INSERT INTO rules (id, version, status, body, published_at) VALUES ($1::uuid, 1, 'published', $2::text::jsonb, now())`,
-      [newId(), JSON.stringify({ businessHours: ALWAYS_OPEN, keywordReplies: [{ id: 'phone', keywords: ['门店电话'], reply: PHONE_REPLY }] })],
+      [
+        newId(),
+        JSON.stringify({
+          businessHours: ALWAYS_OPEN,
+          keywordReplies: [{ id: 'phone', keywords: ['门店电话'], reply: PHONE_REPLY }],
+        }),
+      ],
     )
   })
 
@@ -133,13 +164,16 @@ test('ten minutes offline: greetings and FAQs answered locally, the rest queued;
     offlineAfterMs: 60_000,
     now: clock.now,
     sleep: clock.sleep,
+    // The heartbeat (status report and reachability probe) runs on the wall clock: 5 s of agent time.
+    heartbeatMs: 250,
   })
   cleanups.push(() => agent.stop({ checkpoint: false }))
   await agent.start()
   const rdb = agent.replica.db
   await until(
     async () =>
-      (await count(rdb, `SELECT count(*)::int AS n FROM faq WHERE published`)) === faqs.entries.length &&
+      (await count(rdb, `SELECT count(*)::int AS n FROM faq WHERE published`)) ===
+        faqs.entries.length &&
       (await count(rdb, `SELECT count(*)::int AS n FROM rules WHERE status = 'published'`)) === 1,
     30_000,
     'FAQ and rules replicated',
@@ -158,14 +192,17 @@ test('ten minutes offline: greetings and FAQs answered locally, the rest queued;
   // (The worker may answer both fragments with one reply.)
   await until(
     async () =>
-      (await count(c.db, `SELECT count(*)::int AS n FROM messages WHERE answered_by = 'cloud'`)) === 2 &&
+      (await count(c.db, `SELECT count(*)::int AS n FROM messages WHERE answered_by = 'cloud'`)) ===
+        2 &&
       (await count(c.db, `SELECT count(*)::int AS n FROM replies WHERE status <> 'sent'`)) === 0 &&
       driver.sent().length > 0,
     30_000,
     'cloud replies sent while online',
   )
   const sentOnline = driver.sent().length
-  expect(await count(rdb, `SELECT count(*)::int AS n FROM replies_all WHERE origin = 'local'`)).toBe(0)
+  expect(
+    await count(rdb, `SELECT count(*)::int AS n FROM replies_all WHERE origin = 'local'`),
+  ).toBe(0)
 
   mark('online')
   // The outage.
@@ -182,13 +219,30 @@ test('ten minutes offline: greetings and FAQs answered locally, the rest queued;
   const start = clock.now()
   let t = 0
   let tookOver = false
+  let takeoverAt = Infinity
   while (t < OUTAGE_MS) {
     t += 4_000 + rand() * 8_000
     await clock.until(start + t)
     if (!tookOver && t > 4 * 60_000) {
       tookOver = true
+      // Whatever the agent answered in that chat so far is out (a reply still waiting for
+      // its pacing slot would rightly be cancelled by the takeover, and not be sent).
+      const answeredSoFar = pushed.filter((p) => p.phase === 'outage' && p.local).length
+      await until(
+        () => driver.sent().length === sentOnline + answeredSoFar,
+        30_000,
+        'local replies before the takeover',
+      )
+      takeoverAt = clock.now()
       held.add('客户3')
-      pushed.push({ chat: '客户3', text: '这位客户我来处理', direction: 'out', local: false, phase: 'outage', kind: 'human' })
+      pushed.push({
+        chat: '客户3',
+        text: '这位客户我来处理',
+        direction: 'out',
+        local: false,
+        phase: 'outage',
+        kind: 'human',
+      })
       driver.typeAsHuman('客户3', '这位客户我来处理')
       push({ chat: '客户3', text: '能开发票吗', local: false, phase: 'outage', kind: 'faq' })
       continue
@@ -207,30 +261,60 @@ test('ten minutes offline: greetings and FAQs answered locally, the rest queued;
   expect(outage.filter((p) => p.kind === 'other').length).toBeGreaterThan(10)
 
   // Every greeting/FAQ/rule answer went out through WeChat; nothing else did.
-  await until(() => driver.sent().length === sentOnline + locals.length, 60_000, 'local replies sent', async () => ({
-    sent: driver.sent().slice(sentOnline).map((x) => [x.chatKey, x.text]),
-    locals: locals.map((p) => [p.chat, p.text]),
-    replies: await rdb.query(`SELECT r.text, r.status, r.error FROM replies_all r WHERE origin = 'local'`),
-  }))
+  await until(
+    () => driver.sent().length === sentOnline + locals.length,
+    60_000,
+    'local replies sent',
+    async () => ({
+      sent: driver
+        .sent()
+        .slice(sentOnline)
+        .map((x) => [x.chatKey, x.text]),
+      locals: locals.map((p) => [p.chat, p.text]),
+      replies: await rdb.query(
+        `SELECT r.text, r.status, r.error FROM replies_all r WHERE origin = 'local'`,
+      ),
+    }),
+  )
   await until(
     async () => (await count(rdb, `SELECT count(*)::int AS n FROM messages_all`)) === pushed.length,
     10_000,
     'every message captured',
   )
   const sentOffline = driver.sent().slice(sentOnline)
-  for (const s of sentOffline) expect(locals.some((p) => p.chat === s.chatKey), s.chatKey).toBe(true)
-  expect(sentOffline.filter((s) => s.text === PHONE_REPLY).length).toBe(locals.filter((p) => p.kind === 'rule').length)
-  expect(sentOffline.some((s) => s.chatKey === '客户3' && s.at.getTime() > start + 4 * 60_000 && held.has('客户3'))).toBe(
-    false,
+  for (const s of sentOffline)
+    expect(
+      locals.some((p) => p.chat === s.chatKey),
+      s.chatKey,
+    ).toBe(true)
+  expect(sentOffline.filter((s) => s.text === PHONE_REPLY).length).toBe(
+    locals.filter((p) => p.kind === 'rule').length,
   )
-  const replicaMessages = await rdb.query<{ chat_key: string; direction: string; text: string; answered_by: string | null }>(
+  // Nothing went to the chat a person holds after they took it.
+  expect(sentOffline.filter((x) => x.chatKey === '客户3' && x.at.getTime() >= takeoverAt)).toEqual(
+    [],
+  )
+  const replicaMessages = await rdb.query<{
+    chat_key: string
+    direction: string
+    text: string
+    answered_by: string | null
+  }>(
     `SELECT c.chat_key, m.direction, m.text, m.answered_by
        FROM messages_all m JOIN conversations_all c ON c.id = m.conversation_id
       ORDER BY m.captured_at`,
   )
-  const localKeys = (rows: { chat_key: string; direction: string; text: string; answered_by: string | null }[]) =>
-    tally(rows.filter((m) => m.answered_by === 'local').map((m) => keyOf(m.chat_key, m.direction, m.text)))
-  expect(localKeys(replicaMessages)).toEqual(tally(locals.map((p) => keyOf(p.chat, p.direction, p.text))))
+  const localKeys = (
+    rows: { chat_key: string; direction: string; text: string; answered_by: string | null }[],
+  ) =>
+    tally(
+      rows
+        .filter((m) => m.answered_by === 'local')
+        .map((m) => keyOf(m.chat_key, m.direction, m.text)),
+    )
+  expect(localKeys(replicaMessages)).toEqual(
+    tally(locals.map((p) => keyOf(p.chat, p.direction, p.text))),
+  )
   const status = agent.status()
   expect(status.online).toBe(false)
   // Everything captured during the outage (messages, replies, their send status) waits.
@@ -242,12 +326,19 @@ test('ten minutes offline: greetings and FAQs answered locally, the rest queued;
   cleanups.push(() => c2.close())
   await until(() => agent.status().outboxDepth === 0, 60_000, 'outbox drained')
   await until(
-    async () => (await count(c2.db, `SELECT count(*)::int AS n FROM messages WHERE agent_id = $1::uuid`, [agentId])) === pushed.length,
+    async () =>
+      (await count(c2.db, `SELECT count(*)::int AS n FROM messages WHERE agent_id = $1::uuid`, [
+        agentId,
+      ])) === pushed.length,
     30_000,
     'every message in the cloud',
   )
   await until(
-    async () => (await count(c2.db, `SELECT count(*)::int AS n FROM messages WHERE direction = 'in' AND answered_by IS NULL`)) === 0,
+    async () =>
+      (await count(
+        c2.db,
+        `SELECT count(*)::int AS n FROM messages WHERE direction = 'in' AND answered_by IS NULL`,
+      )) === 0,
     30_000,
     'the reply worker to go through the backlog',
   )
@@ -258,8 +349,14 @@ test('ten minutes offline: greetings and FAQs answered locally, the rest queued;
   push({ chat: '回头客', text: '保修期是多久？', local: false, phase: 'after', kind: 'faq' })
   await until(
     async () =>
-      (await count(c2.db, `SELECT count(*)::int AS n FROM replies WHERE status IN ('queued', 'sending')`)) === 0 &&
-      (await count(c2.db, `SELECT count(*)::int AS n FROM messages WHERE direction = 'in' AND answered_by IS NULL`)) === 0 &&
+      (await count(
+        c2.db,
+        `SELECT count(*)::int AS n FROM replies WHERE status IN ('queued', 'sending')`,
+      )) === 0 &&
+      (await count(
+        c2.db,
+        `SELECT count(*)::int AS n FROM messages WHERE direction = 'in' AND answered_by IS NULL`,
+      )) === 0 &&
       (await count(c2.db, `SELECT count(*)::int AS n FROM messages`)) === pushed.length,
     60_000,
     'every cloud reply sent and reported',
@@ -267,14 +364,22 @@ test('ten minutes offline: greetings and FAQs answered locally, the rest queued;
 
   mark('after')
   // Nothing lost, nothing twice: the cloud holds exactly the messages WeChat showed.
-  const cloudMessages = await c2.db.query<{ id: string; chat_key: string; direction: string; text: string; answered_by: string | null }>(
+  const cloudMessages = await c2.db.query<{
+    id: string
+    chat_key: string
+    direction: string
+    text: string
+    answered_by: string | null
+  }>(
     `SELECT m.id::text AS id, c.chat_key, m.direction, m.text, m.answered_by
        FROM messages m JOIN conversations c ON c.id = m.conversation_id ORDER BY m.captured_at`,
   )
   expect(tally(cloudMessages.map((m) => keyOf(m.chat_key, m.direction, m.text)))).toEqual(
     tally(pushed.map((p) => keyOf(p.chat, p.direction, p.text))),
   )
-  expect(localKeys(cloudMessages)).toEqual(tally(locals.map((p) => keyOf(p.chat, p.direction, p.text))))
+  expect(localKeys(cloudMessages)).toEqual(
+    tally(locals.map((p) => keyOf(p.chat, p.direction, p.text))),
+  )
 
   // Nothing answered twice: a message has at most one reply, and a local one rules out the cloud.
   const answers = await c2.db.query<{ id: string; answered_by: string | null; origins: string[] }>(
@@ -285,23 +390,45 @@ test('ten minutes offline: greetings and FAQs answered locally, the rest queued;
   )
   expect(answers).toHaveLength(pushed.filter((p) => p.direction === 'in').length)
   for (const a of answers) {
-    const expected = a.answered_by === 'local' ? ['local'] : a.answered_by === 'cloud' ? [expect.not.stringMatching(/^local$/)] : []
-    expect({ id: a.id, answered_by: a.answered_by, origins: a.origins }).toEqual({ id: a.id, answered_by: a.answered_by, origins: expected })
+    const expected =
+      a.answered_by === 'local'
+        ? ['local']
+        : a.answered_by === 'cloud'
+          ? [expect.not.stringMatching(/^local$/)]
+          : []
+    expect({ id: a.id, answered_by: a.answered_by, origins: a.origins }).toEqual({
+      id: a.id,
+      answered_by: a.answered_by,
+      origins: expected,
+    })
     expect(a.answered_by).not.toBeNull()
   }
   const byKey = new Map(cloudMessages.map((m) => [keyOf(m.chat_key, m.direction, m.text), m]))
-  for (const p of pushed.filter((x) => x.phase !== 'outage')) expect(byKey.get(keyOf(p.chat, p.direction, p.text))?.answered_by, p.text).toBe('cloud')
+  for (const p of pushed.filter((x) => x.phase !== 'outage'))
+    expect(byKey.get(keyOf(p.chat, p.direction, p.text))?.answered_by, p.text).toBe('cloud')
   // The chat a person took over got no bot reply from either side after the takeover.
-  const heldAfter = cloudMessages.filter((m) => m.chat_key === '客户3' && m.direction === 'in').slice(-1)
+  const heldAfter = cloudMessages
+    .filter((m) => m.chat_key === '客户3' && m.direction === 'in')
+    .slice(-1)
   expect(heldAfter.map((m) => m.answered_by)).toEqual(['none'])
-  expect((await c2.db.query<{ state: string }>(`SELECT state FROM conversations WHERE chat_key = '客户3'`))[0]!.state).toBe('human')
+  expect(
+    (
+      await c2.db.query<{ state: string }>(
+        `SELECT state FROM conversations WHERE chat_key = '客户3'`,
+      )
+    )[0]!.state,
+  ).toBe('human')
 
   // WeChat saw each reply exactly once.
   const sentReplies = await c2.db.query<{ chat_key: string; text: string }>(
     `SELECT c.chat_key, r.text FROM replies r JOIN conversations c ON c.id = r.conversation_id WHERE r.status = 'sent'`,
   )
-  expect(tally(driver.sent().map((s) => `${s.chatKey}|${s.text}`))).toEqual(tally(sentReplies.map((r) => `${r.chat_key}|${r.text}`)))
-  expect(await count(c2.db, `SELECT count(*)::int AS n FROM replies WHERE status <> 'sent'`)).toBe(0)
+  expect(tally(driver.sent().map((s) => `${s.chatKey}|${s.text}`))).toEqual(
+    tally(sentReplies.map((r) => `${r.chat_key}|${r.text}`)),
+  )
+  expect(await count(c2.db, `SELECT count(*)::int AS n FROM replies WHERE status <> 'sent'`)).toBe(
+    0,
+  )
 
   // The replica converges on the cloud.
   await until(
@@ -315,7 +442,11 @@ test('ten minutes offline: greetings and FAQs answered locally, the rest queued;
   expect(agent.status().rejectedChanges).toBe(0)
   console.log(
     JSON.stringify({
-      outage: { messages: outage.length, local: locals.length, queued: outage.length - locals.length },
+      outage: {
+        messages: outage.length,
+        local: locals.length,
+        queued: outage.length - locals.length,
+      },
       cloud: { messages: cloudMessages.length, replies: sentReplies.length },
       wallMs: marks,
     }),

@@ -32,7 +32,9 @@ export interface BuildResult {
   faq: number
 }
 
-async function cloudDb(engine: BuildOptions['engine']): Promise<{ db: Db; engine: 'pglite' | 'postgres'; drop: () => Promise<void> }> {
+async function cloudDb(
+  engine: BuildOptions['engine'],
+): Promise<{ db: Db; engine: 'pglite' | 'postgres'; drop: () => Promise<void> }> {
   if (engine !== 'pglite') {
     try {
       const t = await createTestPostgres({ max: 20 })
@@ -63,8 +65,11 @@ async function until(cond: () => Promise<boolean>, ms: number, what: string): Pr
   throw new Error(`timed out waiting for ${what}`)
 }
 
-const count = async (db: { query<T>(sql: string, p?: unknown[]): Promise<T[]> }, sql: string, p: unknown[] = []) =>
-  (await db.query<{ n: number }>(sql, p))[0]!.n
+const count = async (
+  db: { query<T>(sql: string, p?: unknown[]): Promise<T[]> },
+  sql: string,
+  p: unknown[] = [],
+) => (await db.query<{ n: number }>(sql, p))[0]!.n
 
 export async function buildReplica(o: BuildOptions): Promise<BuildResult> {
   const t0 = performance.now()
@@ -73,7 +78,10 @@ export async function buildReplica(o: BuildOptions): Promise<BuildResult> {
   try {
     const agentId = await cloud.createAgent('footprint')
     for (const f of FAQ)
-      await db.query(`INSERT INTO faq (id, question, answer, variants) VALUES ($1::uuid, $2, $3, $4::text[])`, [newId(), f.question, f.answer, f.variants ?? []])
+      await db.query(
+        `INSERT INTO faq (id, question, answer, variants) VALUES ($1::uuid, $2, $3, $4::text[])`,
+        [newId(), f.question, f.answer, f.variants ?? []],
+      )
     const key = await keyFromPassphrase(o.dataDir, o.passphrase)
     const agent = createKefuAgent({
       cloudUrl: cloud.url,
@@ -112,7 +120,11 @@ export async function buildReplica(o: BuildOptions): Promise<BuildResult> {
     }
     o.log(`captured ${o.messages} messages`)
     await until(async () => agent.status().outboxDepth === 0, 600_000, 'outbox drained')
-    await until(async () => (await count(db, `SELECT count(*)::int AS n FROM messages`)) === o.messages, 60_000, 'messages in the cloud')
+    await until(
+      async () => (await count(db, `SELECT count(*)::int AS n FROM messages`)) === o.messages,
+      60_000,
+      'messages in the cloud',
+    )
     o.log('outbox drained')
     // Historical replies, already sent: the replica holds them, the sender has nothing to do.
     await db.query(
@@ -135,7 +147,14 @@ export async function buildReplica(o: BuildOptions): Promise<BuildResult> {
     )
     o.log('replica synced')
     await agent.stop()
-    return { agentId, engine, build_ms: Math.round(performance.now() - t0), messages: o.messages, replies, faq: FAQ.length }
+    return {
+      agentId,
+      engine,
+      build_ms: Math.round(performance.now() - t0),
+      messages: o.messages,
+      replies,
+      faq: FAQ.length,
+    }
   } finally {
     await cloud.close()
     await drop()

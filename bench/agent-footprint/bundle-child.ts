@@ -15,7 +15,12 @@ const HERE = dirname(fileURLToPath(import.meta.url))
 const ROOT = join(HERE, '..', '..')
 
 /** Native addons, wasm and worker loaders stay external (as in the Electron build). */
-const EXTERNALS = ['@electric-sql/pglite', 'better-sqlite3', '@nut-tree-fork/nut-js', 'tesseract.js']
+const EXTERNALS = [
+  '@electric-sql/pglite',
+  'better-sqlite3',
+  '@nut-tree-fork/nut-js',
+  'tesseract.js',
+]
 
 /** Builds the child; returns the path of the bundled entry. */
 export async function bundleChild(): Promise<string> {
@@ -37,8 +42,13 @@ export async function bundleChild(): Promise<string> {
       js: "import { createRequire as __kefuRequire } from 'node:module'; const require = __kefuRequire(import.meta.url);",
     },
   })
-  const sql = join(dirname(createRequire(import.meta.url).resolve('@kefu/migrations')), '..', 'agent')
+  const sql = join(
+    dirname(createRequire(import.meta.url).resolve('@kefu/migrations')),
+    '..',
+    'agent',
+  )
   mkdirSync(join(outDir, 'agent'), { recursive: true })
-  for (const f of readdirSync(sql).filter((n) => n.endsWith('.sql'))) copyFileSync(join(sql, f), join(outDir, 'agent', f))
+  for (const f of readdirSync(sql).filter((n) => n.endsWith('.sql')))
+    copyFileSync(join(sql, f), join(outDir, 'agent', f))
   return entry
 }

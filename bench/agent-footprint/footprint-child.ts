@@ -18,12 +18,28 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const mb = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10
 
 const config = loadAgentConfig(
-  ['--cloud', env['FOOTPRINT_CLOUD']!, '--agent-id', env['FOOTPRINT_AGENT_ID']!, '--data', env['FOOTPRINT_DATA']!, '--driver', 'sim', '--auth', 'shared'],
-  { KEFU_AGENT_SECRET: 'footprint-bench-secret', KEFU_AGENT_PASSPHRASE: env['FOOTPRINT_PASSPHRASE']! },
+  [
+    '--cloud',
+    env['FOOTPRINT_CLOUD']!,
+    '--agent-id',
+    env['FOOTPRINT_AGENT_ID']!,
+    '--data',
+    env['FOOTPRINT_DATA']!,
+    '--driver',
+    'sim',
+    '--auth',
+    'shared',
+  ],
+  {
+    KEFU_AGENT_SECRET: 'footprint-bench-secret',
+    KEFU_AGENT_PASSPHRASE: env['FOOTPRINT_PASSPHRASE']!,
+  },
 )
 const startAt = performance.now()
 const running = await runAgent(config, pino({ level: 'silent' }))
-const [row] = await running.agent.replica.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM messages_all`)
+const [row] = await running.agent.replica.db.query<{ n: number }>(
+  `SELECT count(*)::int AS n FROM messages_all`,
+)
 const readyMs = performance.now()
 const status = running.agent.status()
 

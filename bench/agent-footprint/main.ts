@@ -1,10 +1,11 @@
 /**
  * `npm run bench -- agent-footprint [--messages 20000] [--chats 500] [--engine auto|pglite|postgres]
- * [--runs 3] [--idle-s 10] [--gc] [--data DIR] [--keep]`
+ * [--runs 3] [--settle-s 5] [--idle-s 10] [--mode both|tsx|bundle] [--gc] [--data DIR]`
  *
  * The headless agent's footprint on the sim driver with a replica of `--messages` messages:
  * 1. build: a real cloud and agent capture the messages, replies and the FAQ sync down, the
- *    agent checkpoints and stops (skipped with `--data` pointing at a folder built before);
+ *    agent checkpoints and stops (`--data DIR` builds there and keeps it; a later run with the
+ *    same `--data` skips the build);
  * 2. measure, `--runs` times, each in a fresh process (footprint-child.ts) with the cloud
  *    unreachable: cold start until `start()` resolved and the replica answered a query
  *    (ready_offline_ms, from process start: module loading included), RSS once settled, and
@@ -14,7 +15,15 @@
  * targets, and every run's details. Targets: RSS < 200 MB, idle CPU < 2 %, ready < 3 s.
  */
 import { fork } from 'node:child_process'
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -52,7 +61,14 @@ const median = (xs: number[]) => {
  * Starts the child on a copy of `dataDir` and waits for its report: footprint-child.ts through
  * tsx (how `kefu agent` runs), or its bundle under plain node (how the desktop app ships).
  */
-export function measureOnce(o: { dataDir: string; agentId: string; idleMs: number; gc: boolean; bundle: string | null }): Promise<FootprintRun> {
+export function measureOnce(o: {
+  dataDir: string
+  agentId: string
+  settleMs: number
+  idleMs: number
+  gc: boolean
+  bundle: string | null
+}): Promise<FootprintRun> {
   // A copy: each run starts from the same checkpoint, not from the previous run's.
   const dir = mkdtempSync(join(tmpdir(), 'kefu-footprint-run-'))
   cpSync(o.dataDir, dir, { recursive: true })
@@ -66,6 +82,7 @@ export function measureOnce(o: { dataDir: string; agentId: string; idleMs: numbe
       // Nothing listens on the discard port: connections are refused at once.
       FOOTPRINT_CLOUD: 'http://127.0.0.1:9',
       FOOTPRINT_IDLE_MS: String(o.idleMs),
+      FOOTPRINT_SETTLE_MS: String(o.settleMs),
       FOOTPRINT_GC: o.gc ? '1' : '0',
     },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
@@ -82,88 +99,85 @@ export function measureOnce(o: { dataDir: string; agentId: string; idleMs: numbe
   })
 }
 
-export async function main(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      messages: { type: 'string', default: '20000' },
-      chats: { type: 'string', default: '500' },
-      engine: { type: 'string', default: 'auto' },
-      runs: { type: 'string', default: '3' },
-      'idle-s': { type: 'string', default: '10' },
-      gc: { type: 'boolean', default: false },
-      // tsx: as `kefu agent` runs; bundle: esbuild bundle under plain node, as the desktop app.
-      mode: { type: 'string', default: 'both' },
-      data: { type: 'string' },
-      keep: { type: 'boolean', default: false },
-    },
-  })
-  const engine = values.engine
-  if (engine !== 'auto' && engine !== 'pglite' && engine !== 'postgres') {
-    console.error(`--engine: expected auto, pglite or postgres, got "${engine}"`)
-    return 2
-  }
-  const mode = values.mode
-  if (mode !== 'tsx' && mode !== 'bundle' && mode !== 'both') {
-    console.error(`--mode: expected tsx, bundle or both, got "${mode}"`)
-    return 2
-  }
-  const log = (msg: string) => console.error(`[agent-footprint] ${msg}`)
-  // A folder built before (`--data DIR --keep` the first time) skips the build.
-  const dataDir = values.data ?? mkdtempSync(join(tmpdir(), 'kefu-footprint-'))
+/** Options of {@link runFootprintBench} (the command line's, parsed). */
+export interface FootprintOptions {
+  messages: number
+  chats: number
+  engine: 'auto' | 'pglite' | 'postgres'
+  runs: number
+  settleMs: number
+  idleMs: number
+  /** tsx: as `kefu agent` runs; bundle: an esbuild bundle under plain node, as the desktop app. */
+  mode: 'tsx' | 'bundle' | 'both'
+  gc: boolean
+  /** A folder to build into and keep (or built before: then the build is skipped). */
+  dataDir?: string | undefined
+  log?: (msg: string) => void
+}
+
+const figures = (rs: FootprintRun[]) =>
+  rs.length === 0
+    ? null
+    : {
+        rss_mb: median(rs.map((r) => r.rss_mb)),
+        idle_cpu_pct: median(rs.map((r) => r.idle_cpu_pct)),
+        ready_offline_ms: median(rs.map((r) => r.ready_offline_ms)),
+        rss_modules_mb: median(rs.map((r) => r.rss_modules_mb)),
+        agent_start_ms: median(rs.map((r) => r.agent_start_ms)),
+      }
+
+/** Builds the replica (unless `dataDir` holds one) and measures it; see the module comment. */
+export async function runFootprintBench(o: FootprintOptions) {
+  const log = o.log ?? (() => {})
+  const dataDir = o.dataDir ?? mkdtempSync(join(tmpdir(), 'kefu-footprint-'))
   const manifest = join(dataDir, 'bench-build.json')
   let build: BuildResult
   if (existsSync(manifest)) {
     build = JSON.parse(readFileSync(manifest, 'utf8')) as BuildResult
     log(`using the replica built in ${dataDir}`)
   } else {
-    log(`building a ${values.messages}-message replica in ${dataDir}`)
+    log(`building a ${o.messages}-message replica in ${dataDir}`)
     build = await buildReplica({
       dataDir,
       passphrase: PASSPHRASE,
-      messages: Number(values.messages),
-      chats: Number(values.chats),
+      messages: o.messages,
+      chats: o.chats,
       replyEvery: 10,
-      engine,
+      engine: o.engine,
       log,
     })
     writeFileSync(manifest, JSON.stringify(build))
   }
   const journalMb = Math.round(statSync(join(dataDir, 'journal.db')).size / 2 ** 17) / 8
-  const runs: { tsx: FootprintRun[]; bundle: FootprintRun[] } = { tsx: [], bundle: [] }
+  const runs: Record<'tsx' | 'bundle', FootprintRun[]> = { tsx: [], bundle: [] }
   try {
-    const bundle = mode === 'tsx' ? null : await bundleChild()
-    for (let i = 0; i < Number(values.runs); i++)
-      for (const m of mode === 'both' ? (['tsx', 'bundle'] as const) : [mode]) {
+    const bundle = o.mode === 'tsx' ? null : await bundleChild()
+    const modes = o.mode === 'both' ? (['tsx', 'bundle'] as const) : [o.mode]
+    for (let i = 0; i < o.runs; i++)
+      for (const m of modes) {
         const r = await measureOnce({
           dataDir,
           agentId: build.agentId,
-          idleMs: Number(values['idle-s']) * 1000,
-          gc: values.gc,
+          settleMs: o.settleMs,
+          idleMs: o.idleMs,
+          gc: o.gc,
           bundle: m === 'bundle' ? bundle : null,
         })
-        if (r.messages < build.messages) throw new Error(`the replica holds ${r.messages} messages, expected ${build.messages}`)
-        log(`${m} run ${i + 1}: ready ${r.ready_offline_ms} ms, rss ${r.rss_mb} MB, idle cpu ${r.idle_cpu_pct} %`)
-        runs[m as keyof typeof runs].push(r)
+        if (r.messages < build.messages)
+          throw new Error(`the replica holds ${r.messages} messages, expected ${build.messages}`)
+        log(
+          `${m} run ${i + 1}: ready ${r.ready_offline_ms} ms, rss ${r.rss_mb} MB, idle cpu ${r.idle_cpu_pct} %`,
+        )
+        runs[m].push(r)
       }
   } finally {
-    if (!values.keep && !values.data) rmSync(dataDir, { recursive: true, force: true })
+    if (!o.dataDir) rmSync(dataDir, { recursive: true, force: true })
   }
-  const figures = (rs: FootprintRun[]) =>
-    rs.length === 0
-      ? null
-      : {
-          rss_mb: median(rs.map((r) => r.rss_mb)),
-          idle_cpu_pct: median(rs.map((r) => r.idle_cpu_pct)),
-          ready_offline_ms: median(rs.map((r) => r.ready_offline_ms)),
-          rss_modules_mb: median(rs.map((r) => r.rss_modules_mb)),
-          agent_start_ms: median(rs.map((r) => r.agent_start_ms)),
-        }
   const tsx = figures(runs.tsx)
   const bundled = figures(runs.bundle)
+  // The headline is `kefu agent` as it runs today (tsx) when measured, else the bundle.
   const head = (tsx ?? bundled)!
-  const result = {
-    // The headline is `kefu agent` as it runs today (tsx) when measured, else the bundle.
+  return {
     rss_mb: head.rss_mb,
     idle_cpu_pct: head.idle_cpu_pct,
     ready_offline_ms: head.ready_offline_ms,
@@ -175,12 +189,55 @@ export async function main(argv: string[]): Promise<number> {
     },
     tsx,
     bundled,
-    replica: { messages: build.messages, replies: build.replies, faq: build.faq, journal_mb: journalMb },
+    replica: {
+      messages: build.messages,
+      replies: build.replies,
+      faq: build.faq,
+      journal_mb: journalMb,
+    },
     build_ms: build.build_ms,
     cloud_engine: build.engine,
-    gc: values.gc,
+    gc: o.gc,
     runs,
   }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      messages: { type: 'string', default: '20000' },
+      chats: { type: 'string', default: '500' },
+      engine: { type: 'string', default: 'auto' },
+      runs: { type: 'string', default: '3' },
+      'idle-s': { type: 'string', default: '10' },
+      'settle-s': { type: 'string', default: '5' },
+      gc: { type: 'boolean', default: false },
+      mode: { type: 'string', default: 'both' },
+      data: { type: 'string' },
+    },
+  })
+  const { engine, mode } = values
+  if (engine !== 'auto' && engine !== 'pglite' && engine !== 'postgres') {
+    console.error(`--engine: expected auto, pglite or postgres, got "${engine}"`)
+    return 2
+  }
+  if (mode !== 'tsx' && mode !== 'bundle' && mode !== 'both') {
+    console.error(`--mode: expected tsx, bundle or both, got "${mode}"`)
+    return 2
+  }
+  const result = await runFootprintBench({
+    messages: Number(values.messages),
+    chats: Number(values.chats),
+    engine,
+    runs: Number(values.runs),
+    settleMs: Number(values['settle-s']) * 1000,
+    idleMs: Number(values['idle-s']) * 1000,
+    mode,
+    gc: values.gc,
+    dataDir: values.data,
+    log: (msg) => console.error(`[agent-footprint] ${msg}`),
+  })
   console.log(JSON.stringify(result))
   return 0
 }

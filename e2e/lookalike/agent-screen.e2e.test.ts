@@ -23,7 +23,11 @@ import { desktopUnavailable, openAppWindow, startXvfb, type AppWindow } from './
 const unavailable = desktopUnavailable(process.env.PATH ?? '')
 const same = (a: string, b: string) => canonicalText(a) === canonicalText(b)
 
-async function until<T>(probe: () => Promise<T | null | undefined | false>, ms: number, what: string): Promise<T> {
+async function until<T>(
+  probe: () => Promise<T | null | undefined | false>,
+  ms: number,
+  what: string,
+): Promise<T> {
   const end = Date.now() + ms
   for (;;) {
     const v = await probe()
@@ -34,7 +38,13 @@ async function until<T>(probe: () => Promise<T | null | undefined | false>, ms: 
 }
 
 const messagesOf = (db: Db, chatKey: string) =>
-  db.query<{ id: string; text: string; direction: string; origin: string; answered_by: string | null }>(
+  db.query<{
+    id: string
+    text: string
+    direction: string
+    origin: string
+    answered_by: string | null
+  }>(
     `SELECT m.id::text AS id, m.text, m.direction, m.origin, m.answered_by
        FROM messages m JOIN conversations c ON c.id = m.conversation_id
       WHERE c.chat_key = $1 ORDER BY m.captured_at, m.created_at`,
@@ -56,7 +66,12 @@ describe.skipIf(unavailable !== null)(
       const xvfb = await startXvfb({ width: 1280, height: 800 })
       process.env.DISPLAY = xvfb.display
       lookalike = await startLookalike({ selfName: '客服小美' })
-      appWindow = await openAppWindow(xvfb.display, lookalike.url, { x: 40, y: 30, width: 1000, height: 700 }, process.env)
+      appWindow = await openAppWindow(
+        xvfb.display,
+        lookalike.url,
+        { x: 40, y: 30, width: 1000, height: 700 },
+        process.env,
+      )
       await appWindow.page.waitForSelector('#rows')
       cloud = await startTestCloud({ engine: 'pglite', longPollMs: 1000 })
       agentId = await cloud.createAgent('screen')
@@ -69,7 +84,11 @@ describe.skipIf(unavailable !== null)(
         credentials: sharedSecret(agentId, AGENT_SECRET),
         dataDir,
         key: randomBytes(32),
-        driver: createScreenDriver({ logger, selfName: '客服小美', desktop: await createNutDesktop() }),
+        driver: createScreenDriver({
+          logger,
+          selfName: '客服小美',
+          desktop: await createNutDesktop(),
+        }),
         logger,
         pollMs: 300,
         pacing: { minGapMs: 1000, jitterMs: 0, typingBaseMs: 0, typingPerCharMs: 0 },
@@ -95,23 +114,33 @@ describe.skipIf(unavailable !== null)(
       let version = 0
       for (const p of pushed) version = await lookalike.push(p)
       await lookalike.waitRendered(version)
-      const zhang = await until(async () => {
-        const rows = await messagesOf(cloud.db, '张三')
-        return rows.length === 2 && rows
-      }, 30_000, 'messages of 张三 in the cloud')
+      const zhang = await until(
+        async () => {
+          const rows = await messagesOf(cloud.db, '张三')
+          return rows.length === 2 && rows
+        },
+        30_000,
+        'messages of 张三 in the cloud',
+      )
       expect(zhang.map((m) => m.direction)).toEqual(['in', 'in'])
       expect(same(zhang[0]!.text, pushed[0]!.text), zhang[0]!.text).toBe(true)
       expect(same(zhang[1]!.text, pushed[2]!.text), zhang[1]!.text).toBe(true)
-      const lucy = await until(async () => {
-        const rows = await messagesOf(cloud.db, 'Lucy王')
-        return rows.length === 1 && rows
-      }, 30_000, 'message of Lucy王 in the cloud')
+      const lucy = await until(
+        async () => {
+          const rows = await messagesOf(cloud.db, 'Lucy王')
+          return rows.length === 1 && rows
+        },
+        30_000,
+        'message of Lucy王 in the cloud',
+      )
       expect(same(lucy[0]!.text, pushed[1]!.text), lucy[0]!.text).toBe(true)
       expect(lucy[0]).toMatchObject({ direction: 'in', origin: 'agent', answered_by: null })
     }, 60_000)
 
     test('a reply row written in the cloud appears as our green bubble, once, and is reported sent', async () => {
-      const [conv] = await cloud.db.query<{ id: string }>(`SELECT id::text AS id FROM conversations WHERE chat_key = '张三'`)
+      const [conv] = await cloud.db.query<{ id: string }>(
+        `SELECT id::text AS id FROM conversations WHERE chat_key = '张三'`,
+      )
       const msgs = await messagesOf(cloud.db, '张三')
       const text = '您好，订单 A20240518 已发货，预计明天送达。'
       const replyId = newId()
@@ -119,10 +148,20 @@ describe.skipIf(unavailable !== null)(
         `INSERT INTO replies (id, conversation_id, agent_id, message_ids, text, origin) VALUES ($1::uuid, $2::uuid, $3::uuid, $4::uuid[], $5, 'cloud_ai')`,
         [replyId, conv!.id, agentId, msgs.map((m) => m.id), text],
       )
-      await until(async () => ((await lookalike.sent())['zhang'] ?? []).length > 0, 30_000, 'the reply in the look-alike')
+      await until(
+        async () => ((await lookalike.sent())['zhang'] ?? []).length > 0,
+        30_000,
+        'the reply in the look-alike',
+      )
       expect((await lookalike.sent())['zhang']).toEqual([text])
       await until(
-        async () => (await cloud.db.query<{ status: string }>(`SELECT status FROM replies WHERE id = $1::uuid`, [replyId]))[0]?.status === 'sent',
+        async () =>
+          (
+            await cloud.db.query<{ status: string }>(
+              `SELECT status FROM replies WHERE id = $1::uuid`,
+              [replyId],
+            )
+          )[0]?.status === 'sent',
         20_000,
         'the reply reported sent',
       )
@@ -135,12 +174,21 @@ describe.skipIf(unavailable !== null)(
     test('a person typing in WeChat puts the chat in human in the cloud; later bot replies are cancelled', async () => {
       const typed = '这个问题我来处理，请稍等。'
       await lookalike.waitRendered(await lookalike.human('lucy', typed))
-      const conv = await until(async () => {
-        const [c] = await cloud.db.query<{ id: string; state: string; handler: string | null; paused: boolean }>(
-          `SELECT id::text AS id, state, handler, bot_paused_until > now() AS paused FROM conversations WHERE chat_key = 'Lucy王'`,
-        )
-        return c?.state === 'human' && c
-      }, 30_000, 'Lucy王 in human')
+      const conv = await until(
+        async () => {
+          const [c] = await cloud.db.query<{
+            id: string
+            state: string
+            handler: string | null
+            paused: boolean
+          }>(
+            `SELECT id::text AS id, state, handler, bot_paused_until > now() AS paused FROM conversations WHERE chat_key = 'Lucy王'`,
+          )
+          return c?.state === 'human' && c
+        },
+        30_000,
+        'Lucy王 in human',
+      )
       expect(conv).toMatchObject({ handler: 'wechat', paused: true })
       const rows = await messagesOf(cloud.db, 'Lucy王')
       expect(rows.map((m) => [m.direction, m.origin, m.answered_by])).toEqual([
@@ -155,7 +203,13 @@ describe.skipIf(unavailable !== null)(
         [replyId, conv.id, agentId],
       )
       await until(
-        async () => (await cloud.db.query<{ status: string }>(`SELECT status FROM replies WHERE id = $1::uuid`, [replyId]))[0]?.status === 'cancelled',
+        async () =>
+          (
+            await cloud.db.query<{ status: string }>(
+              `SELECT status FROM replies WHERE id = $1::uuid`,
+              [replyId],
+            )
+          )[0]?.status === 'cancelled',
         20_000,
         'the bot reply cancelled',
       )

@@ -52,7 +52,11 @@ function gzipBody(buf: Buffer, at: number): Buffer | null {
 /** Every gzip member in `buf` that inflates (partly, at least), with its offset. */
 export function gzipMembers(buf: Buffer): { at: number; data: Buffer }[] {
   const out: { at: number; data: Buffer }[] = []
-  for (let at = buf.indexOf(0x1f); at !== -1 && at < buf.length - 10; at = buf.indexOf(0x1f, at + 1)) {
+  for (
+    let at = buf.indexOf(0x1f);
+    at !== -1 && at < buf.length - 10;
+    at = buf.indexOf(0x1f, at + 1)
+  ) {
     const body = gzipBody(buf, at)
     if (!body) continue
     try {
@@ -67,7 +71,10 @@ export function gzipMembers(buf: Buffer): { at: number; data: Buffer }[] {
 }
 
 /** Finds `needles` in the files under `dir` (see the module comment). */
-export function scanForPlaintext(dir: string, needles: readonly string[]): { files: number; bytes: number; gzipMembers: number; findings: Finding[] } {
+export function scanForPlaintext(
+  dir: string,
+  needles: readonly string[],
+): { files: number; bytes: number; gzipMembers: number; findings: Finding[] } {
   const findings: Finding[] = []
   let bytes = 0
   let members = 0

@@ -31,13 +31,22 @@ const filters: Filter[] = [
   and(),
 ]
 
-test.each(filters.map((f) => [JSON.stringify(f), f] as const))('SQL and in-memory evaluation agree: %s', async (_, f) => {
-  const w = filterToSql(f)
-  const bySql = (await pg.query<{ id: number }>(`SELECT id FROM t WHERE (${w.sql}) ORDER BY id`, w.params)).rows.map((r) => r.id)
-  const images = (await pg.query<{ id: number; r: Record<string, string | null> }>(`SELECT id, hstore_to_json(hstore(t)) AS r FROM t ORDER BY id`)).rows
-  const inMemory = images.filter((x) => matchesRow(f, x.r)).map((x) => x.id)
-  expect(bySql).toEqual(inMemory)
-})
+test.each(filters.map((f) => [JSON.stringify(f), f] as const))(
+  'SQL and in-memory evaluation agree: %s',
+  async (_, f) => {
+    const w = filterToSql(f)
+    const bySql = (
+      await pg.query<{ id: number }>(`SELECT id FROM t WHERE (${w.sql}) ORDER BY id`, w.params)
+    ).rows.map((r) => r.id)
+    const images = (
+      await pg.query<{ id: number; r: Record<string, string | null> }>(
+        `SELECT id, hstore_to_json(hstore(t)) AS r FROM t ORDER BY id`,
+      )
+    ).rows
+    const inMemory = images.filter((x) => matchesRow(f, x.r)).map((x) => x.id)
+    expect(bySql).toEqual(inMemory)
+  },
+)
 
 test('a published boolean matches in both forms', async () => {
   const w = filterToSql(eq('published', 't'))

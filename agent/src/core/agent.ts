@@ -15,7 +15,7 @@ import { openJournal, type Journal } from '../store/journal.ts'
 import { openReplica, type Replica } from '../sync/replica.ts'
 import { createUplink, type Uplink } from '../sync/uplink.ts'
 import { applyLocal } from '../sync/local-apply.ts'
-import { sleep } from '../sync/backoff.ts'
+import { abortable, sleep } from '../sync/backoff.ts'
 import type { CapturedMessage, WeChatDriver } from '../driver/driver.ts'
 import { captureBatch } from './capture.ts'
 import { emptyCheckpoint, type ChatCheckpoint } from './chat-checkpoint.ts'
@@ -212,12 +212,12 @@ export function createKefuAgent(o: AgentOptions): KefuAgent {
               const send = async () =>
                 (o.fetch ?? fetch)(`${o.cloudUrl}/api/v1/agents/heartbeat`, {
                   method: 'POST',
-                  headers: { ...(await o.credentials.headers()), 'content-type': 'application/json' },
+                  headers: { ...(await abortable(o.credentials.headers(), stopper.signal)), 'content-type': 'application/json' },
                   body: JSON.stringify(status),
-                  signal: AbortSignal.timeout(5000),
+                  signal: AbortSignal.any([stopper.signal, AbortSignal.timeout(5000)]),
                 })
               let r = await send()
-              if (r.status === 401 && (await o.credentials.refresh())) r = await send()
+              if (r.status === 401 && (await abortable(o.credentials.refresh(), stopper.signal))) r = await send()
               if (r.ok) contact()
             } catch {
               // unreachable: lastContact ages

@@ -23,10 +23,10 @@ beforeAll(async () => {
     groupPolicy: { botNames: ['客服小美'] },
     sensitiveWords: ['违禁词'],
   }
-  await db.query(`INSERT INTO rules (id, version, status, body, published_at) VALUES ($1::uuid, 1, 'published', $2::text::jsonb, now())`, [
-    newId(),
-    JSON.stringify(body),
-  ])
+  await db.query(
+    `INSERT INTO rules (id, version, status, body, published_at) VALUES ($1::uuid, 1, 'published', $2::text::jsonb, now())`,
+    [newId(), JSON.stringify(body)],
+  )
   const agentId = newId()
   for (const [id, kind, state, paused] of [
     [conv.open, 'direct', 'bot', null],
@@ -45,14 +45,32 @@ afterAll(async () => {
   await replica?.close()
 })
 
-const ask = (conversationId: string, text: string, o: { isGroup?: boolean; mentioned?: boolean } = {}) =>
-  answerer.answer({ conversationId, isGroup: o.isGroup ?? false, mentioned: o.mentioned ?? false, text })
+const ask = (
+  conversationId: string,
+  text: string,
+  o: { isGroup?: boolean; mentioned?: boolean } = {},
+) =>
+  answerer.answer({
+    conversationId,
+    isGroup: o.isGroup ?? false,
+    mentioned: o.mentioned ?? false,
+    text,
+  })
 
 describe('offline answerer', () => {
   test('greetings, published FAQs and keyword rules are answered', async () => {
-    expect(await ask(conv.open, '你好')).toMatchObject({ text: '您好，请问有什么可以帮您？', confidence: 1 })
-    expect(await ask(conv.open, '能开发票吗')).toMatchObject({ text: '支持开具电子发票。', sources: [{ kind: 'faq' }] })
-    expect(await ask(conv.open, '门店电话多少')).toMatchObject({ text: '400-820-1234', sources: [{ kind: 'rule' }] })
+    expect(await ask(conv.open, '你好')).toMatchObject({
+      text: '您好，请问有什么可以帮您？',
+      confidence: 1,
+    })
+    expect(await ask(conv.open, '能开发票吗')).toMatchObject({
+      text: '支持开具电子发票。',
+      sources: [{ kind: 'faq' }],
+    })
+    expect(await ask(conv.open, '门店电话多少')).toMatchObject({
+      text: '400-820-1234',
+      sources: [{ kind: 'rule' }],
+    })
   })
 
   test('the rest waits for the cloud: unknown questions, unpublished FAQs, acknowledgements', async () => {
@@ -68,7 +86,11 @@ describe('offline answerer', () => {
 
   test('in a group, only messages addressed to us, matched without the mention', async () => {
     expect(await ask(conv.group, '可以开发票吗？', { isGroup: true })).toBeNull()
-    expect(await ask(conv.group, '@客服小美 可以开发票吗？', { isGroup: true, mentioned: true })).toMatchObject({ text: '支持开具电子发票。' })
-    expect(await ask(conv.group, '@客服小美 你好', { isGroup: true, mentioned: true })).toMatchObject({ text: '您好，请问有什么可以帮您？' })
+    expect(
+      await ask(conv.group, '@客服小美 可以开发票吗？', { isGroup: true, mentioned: true }),
+    ).toMatchObject({ text: '支持开具电子发票。' })
+    expect(
+      await ask(conv.group, '@客服小美 你好', { isGroup: true, mentioned: true }),
+    ).toMatchObject({ text: '您好，请问有什么可以帮您？' })
   })
 })

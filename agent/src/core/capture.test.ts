@@ -39,7 +39,9 @@ const context = (): CaptureContext => ({
 })
 
 const messages = (changes: Change[]) =>
-  changes.flatMap((c) => (c.kind === 'insert_message' ? [{ text: c.row.text, answered_by: c.row.answered_by }] : []))
+  changes.flatMap((c) =>
+    c.kind === 'insert_message' ? [{ text: c.row.text, answered_by: c.row.answered_by }] : [],
+  )
 
 test('a customer message read in the same poll right after a person typed in that chat is not answered locally', async () => {
   const r = await captureBatch(context(), [

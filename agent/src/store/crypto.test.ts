@@ -3,7 +3,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
-import { CorruptDataError, createCipher, keyFromPassphrase, keyFromRaw, WrongKeyError } from './crypto.ts'
+import {
+  CorruptDataError,
+  createCipher,
+  keyFromPassphrase,
+  keyFromRaw,
+  WrongKeyError,
+} from './crypto.ts'
 
 // Cheap scrypt: the cost parameters are not what is under test.
 const CHEAP = { N: 1 << 10, r: 8, p: 1 }
@@ -54,7 +60,9 @@ describe('cipher (AES-256-GCM)', () => {
       t[i] = t[i]! ^ 0x01
       expect(() => c.open(t, 'outbox:1'), `byte ${i}`).toThrow(CorruptDataError)
     }
-    expect(() => c.open(sealed.subarray(0, sealed.length - 1), 'outbox:1')).toThrow(CorruptDataError)
+    expect(() => c.open(sealed.subarray(0, sealed.length - 1), 'outbox:1')).toThrow(
+      CorruptDataError,
+    )
     expect(() => c.open(sealed.subarray(0, 20), 'outbox:1')).toThrow(CorruptDataError)
     // The label (AAD) binds a blob to its place: a blob moved to another slot does not open.
     expect(() => c.open(sealed, 'outbox:2')).toThrow(CorruptDataError)

@@ -59,7 +59,9 @@ test('a journal that stored chat names in the clear is re-keyed and the names wi
   openJournal(dir, cipher).close()
   // What an older agent wrote: the kv key in the clear.
   const raw = new Database(join(dir, 'journal.db'))
-  raw.prepare(`INSERT INTO kv (key, value) VALUES (?, ?)`).run(`chat:${NAME}`, cipher.sealJson({ tail: ['x'], counts: { x: 1 } }, `kv:chat:${NAME}`))
+  raw
+    .prepare(`INSERT INTO kv (key, value) VALUES (?, ?)`)
+    .run(`chat:${NAME}`, cipher.sealJson({ tail: ['x'], counts: { x: 1 } }, `kv:chat:${NAME}`))
   raw.close()
   expect(folderHas(dir, NAME)).toBe(true)
   const j = openJournal(dir, cipher)

@@ -10,6 +10,7 @@ import { migrate, SESSION_SETTINGS, type Db, type Queryable } from '@kefu/migrat
 import type { SyncedTable } from '@kefu/schema'
 import { AGENT_SHAPE_GROUPS } from '@kefu/sync-rules'
 import type { Logger } from 'pino'
+import { abortable } from './backoff.ts'
 
 export interface Replica {
   db: Db
@@ -134,23 +135,29 @@ async function freshPglite(): Promise<PGliteWithSync> {
 }
 
 /**
- * The fetch under the shape streams. The Electric client retries network errors, 5xx and 429
- * forever, but any other 4xx ends the stream for good (pglite-sync gives it no `onError`) and
- * surfaces as an unhandled rejection: an expired or revoked token would stop the replica, or
- * the process. So a 401 refreshes the credentials and retries at once, and whatever 4xx is left
- * (credentials still refused, agent disabled) is handed to the client as a 503 to back off on
- * and retry. 409 (must-refetch) is the protocol's own and passes through.
+ * The fetch under the shape streams; it puts the credentials on every request. The Electric
+ * client retries network errors, 5xx and 429 forever, but any other 4xx ends the stream for
+ * good (pglite-sync gives it no `onError`) and surfaces as an unhandled rejection: an expired
+ * or revoked token would stop the replica, or the process. So a 401 refreshes the credentials
+ * and retries at once, and whatever 4xx is left (credentials still refused, agent disabled) is
+ * handed to the client as a 503 to back off on and retry. 409 (must-refetch) is the
+ * protocol's own and passes through.
  */
 function shapeFetch(o: ReplicaSyncOptions, log: Logger): typeof fetch {
   const doFetch = o.fetch ?? fetch
   let refused = false
+  const withCredentials = async (init: RequestInit | undefined): Promise<RequestInit> => {
+    const headers = new Headers(init?.headers)
+    const signal = init?.signal
+    const credentials = signal ? abortable(o.headers(), signal) : o.headers()
+    for (const [k, v] of Object.entries(await credentials)) headers.set(k, v)
+    return { ...init, headers }
+  }
   return async (input, init) => {
-    let res = await doFetch(input, init)
+    let res = await doFetch(input, await withCredentials(init))
     if (res.status === 401 && o.onUnauthorized && (await o.onUnauthorized().catch(() => false))) {
       await res.body?.cancel()
-      const headers = new Headers(init?.headers)
-      for (const [k, v] of Object.entries(await o.headers())) headers.set(k, v)
-      res = await doFetch(input, { ...init, headers })
+      res = await doFetch(input, await withCredentials(init))
     }
     if (res.status < 400 || res.status >= 500 || res.status === 409 || res.status === 429) {
       if (refused && res.ok) log.info('shape requests accepted again')
@@ -166,13 +173,21 @@ function shapeFetch(o: ReplicaSyncOptions, log: Logger): typeof fetch {
 
 /**
  * The multi-shape stream under pglite-sync refreshes lagging shapes from a timer and drops the
- * promise; a refresh still pending when its stream stops (a stop, a restart) rejects, and an
- * unhandled rejection ends a Node process. (The Electric client's own `.finally()` on that
- * promise leaves one more behind, which cannot be reached from here.)
+ * promise. A refresh waits for the stream's next request; if the stream stops first (a stop, a
+ * restart), the Electric client rejects it with `undefined`, twice over (its own `.finally()`
+ * on it is unhandled too), and an unhandled rejection ends a Node process. So: no refresh of a
+ * stream that is not connected (it is retrying anyway, and would hold the refresh pending for
+ * as long as the cloud is away) or that is stopping, and the returned promise is handled.
  */
-function quietRefresh(stream: { forceDisconnectAndRefresh(): Promise<void> }): void {
+function quietRefresh(
+  stream: { forceDisconnectAndRefresh(): Promise<void>; isConnected(): boolean },
+  stopping: () => boolean,
+): void {
   const refresh = stream.forceDisconnectAndRefresh.bind(stream)
-  stream.forceDisconnectAndRefresh = () => refresh().catch(() => {})
+  stream.forceDisconnectAndRefresh = async () => {
+    if (stopping() || !stream.isConnected()) return
+    await refresh().catch(() => {})
+  }
 }
 
 /** Opens the replica, from a checkpoint image when there is one. */
@@ -210,9 +225,8 @@ export async function openReplica(opts: { image?: Uint8Array | undefined; logger
     async startSync(o) {
       await resumeFromCommitted(db)
       const only = o.tables ? new Set<string>(o.tables) : null
-      // The header names are fixed for the subscription; their values are re-read per request.
-      const names = Object.keys(await o.headers())
-      const headers = Object.fromEntries(names.map((h) => [h, async () => (await o.headers())[h] ?? '']))
+      // Credentials go on in shapeFetch, per request: asking for them here could wait on a
+      // login to an unreachable cloud, and starting offline must not.
       const fetchClient = shapeFetch(o, log)
       const subs: { unsubscribe: () => void; readonly isUpToDate: boolean }[] = []
       // One subscription per group of tables applied together (see sync-rules).
@@ -222,7 +236,7 @@ export async function openReplica(opts: { image?: Uint8Array | undefined; logger
         const shapes = Object.fromEntries(
           tables.map((table) => [
             table,
-            { shape: { url: `${o.url}/v1/shape`, params: { table }, headers, fetchClient }, table, primaryKey: ['id'] },
+            { shape: { url: `${o.url}/v1/shape`, params: { table }, fetchClient }, table, primaryKey: ['id'] },
           ]),
         )
         const s = await pg.sync.syncShapesToTables({
@@ -237,7 +251,8 @@ export async function openReplica(opts: { image?: Uint8Array | undefined; logger
             o.onError?.(err)
           },
         })
-        for (const stream of Object.values(s.streams)) quietRefresh(stream)
+        let stopping = false
+        for (const stream of Object.values(s.streams)) quietRefresh(stream, () => stopping)
         // pglite-sync reports up-to-date once; keep lastSyncAt moving on every up-to-date.
         const unsubs = Object.values(s.streams).map((stream) =>
           stream.subscribe((msgs) => {
@@ -249,6 +264,7 @@ export async function openReplica(opts: { image?: Uint8Array | undefined; logger
         )
         subs.push({
           unsubscribe: () => {
+            stopping = true
             for (const u of unsubs) u()
             s.unsubscribe()
           },

@@ -12,7 +12,7 @@
 import type { Logger } from 'pino'
 import type { ChangeBatchResult } from '@kefu/schema'
 import type { Journal } from '../store/journal.ts'
-import { backoffDelay, isRetryableStatus, retryAfterMs, sleep, type BackoffOptions } from './backoff.ts'
+import { abortable, backoffDelay, isRetryableStatus, retryAfterMs, sleep, type BackoffOptions } from './backoff.ts'
 
 export interface UplinkOptions {
   journal: Journal
@@ -79,7 +79,7 @@ export function createUplink(o: UplinkOptions): Uplink {
     try {
       res = await doFetch(`${o.url}/api/v1/changes`, {
         method: 'POST',
-        headers: { ...(await o.headers()), 'content-type': 'application/json' },
+        headers: { ...(await abortable(o.headers(), stop.signal)), 'content-type': 'application/json' },
         body: JSON.stringify({ changes: batch.map((e) => e.change) }),
         signal: AbortSignal.any([stop.signal, AbortSignal.timeout(o.requestTimeoutMs ?? 15_000)]),
       })

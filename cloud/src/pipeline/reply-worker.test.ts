@@ -43,7 +43,8 @@ const settle = async () => {
 describe('reply worker (PGlite)', () => {
   test('fragments within the debounce window get one reply listing them all', async () => {
     const { db, faq, agentId } = await setup()
-    pipeline = await startPipeline(db, { debounceMs: 400 })
+    // Wide enough that three back-to-back writes land in it even on a busy machine.
+    pipeline = await startPipeline(db, { debounceMs: 1_500 })
     const chat = await createChat(db, agentId)
     const ids = [
       await customerSays(db, chat, '亲'),
