@@ -40,7 +40,7 @@ export default tseslint.config(
   },
   {
     // Entry points and scripts may print.
-    files: ['cli/src/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts', '**/*.test.ts', 'e2e/**/*.ts', '**/main.ts'],
+    files: ['cli/src/**/*.ts', '**/*-suite.ts', 'bench/**/*.ts', 'scripts/**/*.ts', '**/*.test.ts', 'e2e/**/*.ts', '**/main.ts'],
     rules: { 'no-console': 'off' },
   },
   {
