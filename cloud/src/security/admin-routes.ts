@@ -148,28 +148,38 @@ export function adminRoutes(sec: Security): Hono<AuthEnv> {
     return c.json({ id, name: body.name, wechat_account: body.wechat_account ?? null, secret }, 201)
   })
 
-  app.post('/agents/:id/disable', async (c) => {
-    const id = idParam(c)
-    const families = await db.transaction(async (tx) => {
-      const r = await tx.query(
-        `UPDATE agents SET disabled = true, disabled_at = coalesce(disabled_at, now()) WHERE id = $1::uuid RETURNING id`,
-        [id],
-      )
+  /**
+   * Changes an agent row and revokes every login it holds, audited, in one transaction;
+   * null when there is no such agent.
+   */
+  const changeAgentAndRevoke = (
+    c: Context<AuthEnv>,
+    id: string,
+    change: { sql: string; params: unknown[] },
+    reason: string,
+    action: (typeof AuditAction)[keyof typeof AuditAction],
+  ): Promise<string[] | null> =>
+    db.transaction(async (tx) => {
+      const r = await tx.query(change.sql, [id, ...change.params])
       if (!r[0]) return null
-      const fams = await sec.tokens.revokeSubject('agent', id, 'agent disabled', tx)
+      const fams = await sec.tokens.revokeSubject('agent', id, reason, tx)
       await sec.audit(
         c,
-        {
-          ...actorOf(c.var.principal),
-          action: AuditAction.agentDisable,
-          target: id,
-          ok: true,
-          detail: { revoked_families: fams.length },
-        },
+        { ...actorOf(c.var.principal), action, target: id, ok: true, detail: { revoked_families: fams.length } },
         tx,
       )
       return fams
     })
+
+  app.post('/agents/:id/disable', async (c) => {
+    const id = idParam(c)
+    const families = await changeAgentAndRevoke(
+      c,
+      id,
+      { sql: `UPDATE agents SET disabled = true, disabled_at = coalesce(disabled_at, now()) WHERE id = $1::uuid RETURNING id`, params: [] },
+      'agent disabled',
+      AuditAction.agentDisable,
+    )
     if (!families) throw notFound('no such agent')
     // Its live shape requests on this instance end now; other instances within the status TTL.
     sec.cut([`agent:${id}`, ...families.map((f) => `family:${f}` as const)])
@@ -200,26 +210,13 @@ export function adminRoutes(sec: Security): Hono<AuthEnv> {
     const id = idParam(c)
     const secret = generateSecret('kas')
     const hash = await sec.hasher.hash(secret)
-    const families = await db.transaction(async (tx) => {
-      const r = await tx.query(
-        `UPDATE agents SET secret_hash = $2 WHERE id = $1::uuid RETURNING id`,
-        [id, hash],
-      )
-      if (!r[0]) return null
-      const fams = await sec.tokens.revokeSubject('agent', id, 'secret rotated', tx)
-      await sec.audit(
-        c,
-        {
-          ...actorOf(c.var.principal),
-          action: AuditAction.agentRotateSecret,
-          target: id,
-          ok: true,
-          detail: { revoked_families: fams.length },
-        },
-        tx,
-      )
-      return fams
-    })
+    const families = await changeAgentAndRevoke(
+      c,
+      id,
+      { sql: `UPDATE agents SET secret_hash = $2 WHERE id = $1::uuid RETURNING id`, params: [hash] },
+      'secret rotated',
+      AuditAction.agentRotateSecret,
+    )
     if (!families) throw notFound('no such agent')
     sec.cut(families.map((f) => `family:${f}` as const))
     return c.json({ id, secret })
