@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- capture [--images N] [--json]`: screen capture + OCR of look-alike WeChat
  * screens with known text → `{images, char_accuracy, p50_ms, p95_ms}`. Needs Xvfb, Chromium,
- * tesseract-ocr-chi-sim and fonts-noto-cjk (what .ci/run installs).
+ * tesseract-ocr-chi-sim, tesseract-ocr-eng and fonts-noto-cjk (what .ci/run installs).
  */
 import { runCaptureBench } from './capture-bench.ts'
 

@@ -1,6 +1,6 @@
 /**
  * Prints the capture bench figures as JSON: `npx tsx bench/capture/run-capture-bench.ts [images]`.
- * Needs Xvfb and Chromium (Debian: xvfb, chromium, tesseract-ocr-chi-sim, fonts-noto-cjk).
+ * Needs Xvfb and Chromium (Debian: xvfb, chromium, tesseract-ocr-chi-sim, tesseract-ocr-eng, fonts-noto-cjk).
  */
 import { runCaptureBench } from './capture-bench.ts'
 
