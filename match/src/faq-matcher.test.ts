@@ -1,7 +1,61 @@
 import { describe, expect, test } from 'vitest'
 import fc from 'fast-check'
-import { createFaqMatcher, SEND_AS_IS_CONFIDENCE, type FaqEntry } from './faq-matcher.ts'
+import {
+  createFaqMatcher,
+  defaultFaqMatcherOptions as d,
+  SEND_AS_IS_CONFIDENCE,
+  type FaqEntry,
+} from './faq-matcher.ts'
+import {
+  BM25,
+  bagSize,
+  bm25Normalised,
+  createTermStats,
+  fScore,
+  overlap,
+  toBag,
+} from './term-stats.ts'
 import { anyText } from './test-arbitraries.ts'
+import { tokenize } from './tokenize.ts'
+
+/**
+ * The matcher's score by its definition, bag by bag (see the module comment); the matcher
+ * computes the same sums term at a time over postings.
+ */
+function referenceScores(faqs: readonly FaqEntry[], query: string): Map<string, number> {
+  const entries = faqs.flatMap((f) => {
+    const surfaces = [f.question, ...(f.variants ?? [])]
+      .filter((t) => t.trim() !== '')
+      .map((t) => tokenize(t))
+      .filter((t) => t.length > 0)
+    if (surfaces.length === 0) return []
+    const answer = tokenize(f.answer)
+    const whole = toBag([...surfaces.flat(), ...surfaces.flat(), ...answer])
+    return [
+      {
+        f,
+        surfaces: surfaces.map(toBag),
+        answer: toBag(answer),
+        whole,
+        doc: [...surfaces.flat(), ...answer],
+      },
+    ]
+  })
+  const stats = createTermStats(entries.map((e) => e.doc))
+  const avg = entries.reduce((s, e) => s + bagSize(e.whole), 0) / Math.max(1, entries.length)
+  const q = toBag(tokenize(query))
+  const out = new Map<string, number>()
+  for (const e of entries) {
+    if (![...q.keys()].some((t) => e.whole.has(t))) continue
+    const best = Math.max(0, ...e.surfaces.map((s) => fScore(overlap(q, s, stats), d.beta)))
+    const score =
+      best +
+      d.answerWeight * overlap(q, e.answer, stats).recall +
+      (d.bm25Weight * bm25Normalised(q, e.whole, bagSize(e.whole), avg, stats)) / (BM25.k1 + 1)
+    if (score > 0) out.set(e.f.id, score)
+  }
+  return out
+}
 
 const FAQS: (FaqEntry & { tag: string })[] = [
   {
@@ -82,6 +136,36 @@ describe('createFaqMatcher', () => {
         m.match(q)
       }),
       { numRuns: 500 },
+    )
+  })
+
+  test('scores every entry exactly as the bag-by-bag definition does', () => {
+    const text = fc.oneof(
+      anyText,
+      fc.constantFrom(...FAQS.flatMap((f) => [f.question, f.answer, ...(f.variants ?? [])])),
+    )
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({ question: text, answer: text, variants: fc.array(text, { maxLength: 2 }) }),
+          {
+            minLength: 1,
+            maxLength: 8,
+          },
+        ),
+        fc.array(text, { minLength: 1, maxLength: 3 }),
+        (rows, parts) => {
+          const faqs = rows.map((r, i) => ({ id: `f${i}`, ...r }))
+          const query = parts.join('')
+          const matcher = createFaqMatcher(faqs)
+          // Twice: the matcher's accumulators must be clean after each query.
+          for (let round = 0; round < 2; round++) {
+            const got = new Map(matcher.rank(query, Infinity).map((r) => [r.faq.id, r.score]))
+            expect(got).toEqual(referenceScores(faqs, query))
+          }
+        },
+      ),
+      { numRuns: 300 },
     )
   })
 

@@ -21,6 +21,7 @@ import {
   maxFaqScore,
   SEND_AS_IS_CONFIDENCE,
   type FaqMatch,
+  type FaqMatcher,
   type FaqMatcherOptions,
 } from '@kefu/match'
 import type { Queryable } from '@kefu/migrations'
@@ -128,54 +129,85 @@ export function createRetriever(opts: RetrieverOptions): Retriever {
   })
   const faqScale = maxFaqScore(o.faq?.matcher ?? {})
 
-  async function lexical(query: string): Promise<Row[]> {
+  // The worker asks the fast path and then, on a miss, searches the same query: rank it once.
+  // Keyed by matcher too, so a reloaded FAQ is ranked afresh.
+  const RANKED_KEEP = 64
+  let rankedOf: {
+    matcher: FaqMatcher<PublishedFaq>
+    byQuery: Map<string, FaqMatch<PublishedFaq>[]>
+  } | null = null
+  async function ranked(
+    query: string,
+  ): Promise<{ matcher: FaqMatcher<PublishedFaq>; ranked: FaqMatch<PublishedFaq>[] }> {
+    const matcher = await faqs.get()
+    if (rankedOf?.matcher !== matcher) rankedOf = { matcher, byQuery: new Map() }
+    const cache = rankedOf.byQuery
+    let r = cache.get(query)
+    if (r === undefined) {
+      r = matcher.rank(query, Infinity)
+      if (cache.size >= RANKED_KEEP) cache.delete(cache.keys().next().value!)
+      cache.set(query, r)
+    }
+    return { matcher, ranked: r }
+  }
+
+  /**
+   * The three arms in one statement (one round trip): lexical, vector and the chunks of the
+   * matcher's best FAQ entries, each tagged and numbered in its own order.
+   */
+  async function arms(
+    query: string,
+    ranked: readonly { faq: PublishedFaq; score: number }[],
+  ): Promise<{ lexical: Row[]; vector: Row[]; faq: Row[] }> {
+    const params: unknown[] = []
+    const arg = (v: unknown) => `$${params.push(v)}`
+    const parts: string[] = []
     const terms = [...new Set(tokenize(query, { unigrams: false }))]
-    if (terms.length === 0) return []
-    return db.query<Row & Record<string, unknown>>(
-      `SELECT c.id, c.faq_id, c.document_id, c.text, ts_rank(c.tsv, q)::float8 AS score
-       FROM kb_chunks c, to_tsquery('simple', $1) q
-       WHERE c.tsv @@ q AND ${PUBLISHED}
-       ORDER BY score DESC, c.id LIMIT $2`,
-      [toTsQuery(terms), o.lexicalLimit],
-    )
-  }
-
-  async function vector(query: string): Promise<Row[]> {
+    if (terms.length > 0)
+      parts.push(`(SELECT 'lexical' AS arm, c.id, c.faq_id, c.document_id, c.text,
+                          ts_rank(c.tsv, q)::float8 AS score
+                     FROM kb_chunks c, to_tsquery('simple', ${arg(toTsQuery(terms))}) q
+                    WHERE c.tsv @@ q AND ${PUBLISHED}
+                    ORDER BY score DESC, c.id LIMIT ${arg(o.lexicalLimit)})`)
     const [v] = await embedder.embed([query])
-    if (!v || isZeroVector(v)) return []
-    return db.query<Row & Record<string, unknown>>(
-      `SELECT c.id, c.faq_id, c.document_id, c.text,
-         (1 - (c.embedding <=> $1::vector))::float8 AS score
-       FROM kb_chunks c
-       WHERE c.embedding IS NOT NULL AND c.embedder = $2 AND ${PUBLISHED}
-       ORDER BY c.embedding <=> $1::vector LIMIT $3`,
-      [toVectorLiteral(v), embedder.id, o.vectorLimit],
-    )
-  }
-
-  /** The chunks of the matcher's best entries, in the matcher's order. */
-  async function faqArm(ranked: readonly { faq: PublishedFaq; score: number }[]): Promise<Row[]> {
+    if (v && !isZeroVector(v)) {
+      const vec = arg(toVectorLiteral(v))
+      parts.push(`(SELECT 'vector' AS arm, c.id, c.faq_id, c.document_id, c.text,
+                          (1 - (c.embedding <=> ${vec}::vector))::float8 AS score
+                     FROM kb_chunks c
+                    WHERE c.embedding IS NOT NULL AND c.embedder = ${arg(embedder.id)} AND ${PUBLISHED}
+                    ORDER BY c.embedding <=> ${vec}::vector LIMIT ${arg(o.vectorLimit)})`)
+    }
     const top = ranked.slice(0, o.faqLimit)
-    if (top.length === 0) return []
-    const rows = await db.query<Row & Record<string, unknown>>(
-      `SELECT c.id, c.faq_id, c.document_id, c.text, 0::float8 AS score
-       FROM kb_chunks c
-       WHERE c.faq_id IN (SELECT jsonb_array_elements_text($1::text::jsonb)::uuid) AND ${PUBLISHED}`,
-      [JSON.stringify(top.map((m) => m.faq.id))],
-    )
-    const byFaq = new Map(rows.map((r) => [r.faq_id, r]))
-    return top.flatMap((m) => {
+    if (top.length > 0)
+      parts.push(`(SELECT 'faq' AS arm, c.id, c.faq_id, c.document_id, c.text, 0::float8 AS score
+                     FROM kb_chunks c
+                    WHERE c.faq_id = ANY(${arg(top.map((m) => m.faq.id))}::uuid[]) AND ${PUBLISHED})`)
+    const out = { lexical: [] as Row[], vector: [] as Row[], faq: [] as Row[] }
+    if (parts.length === 0) return out
+    const rows = await db.query<
+      Row & { arm: 'lexical' | 'vector' | 'faq' } & Record<string, unknown>
+    >(parts.join(' UNION ALL '), params)
+    for (const r of rows) out[r.arm].push(r)
+    // A UNION does not promise to keep each arm's order: restore it (best first, then id).
+    const byScore = (a: Row, b: Row) =>
+      b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+    out.lexical.sort(byScore)
+    out.vector.sort(byScore)
+    // The FAQ arm in the matcher's order, scored by the matcher.
+    const byFaq = new Map(out.faq.map((r) => [r.faq_id, r]))
+    out.faq = top.flatMap((m) => {
       const r = byFaq.get(m.faq.id)
       return r ? [{ ...r, score: m.score }] : []
     })
+    return out
   }
 
   async function search(query: string, so: { k?: number } = {}): Promise<SearchHit[]> {
     const started = now()
     const k = so.k ?? 5
-    const matcher = await faqs.get()
-    const ranked = matcher.rank(query, Infinity)
-    const [lex, vec, fq] = await Promise.all([lexical(query), vector(query), faqArm(ranked)])
+    const { matcher, ranked: faqRanked } = await ranked(query)
+    const { lexical: lex, vector: vec, faq: fq } = await arms(query, faqRanked)
     const lists = [lex, vec, fq].filter((l) => l.length > 0)
     const rows = new Map<string, Row>()
     const sources = new Map<string, SearchSource[]>()
@@ -201,7 +233,7 @@ export function createRetriever(opts: RetrieverOptions): Retriever {
     // query's weight it holds — recall, not an F-measure, since a 400-character chunk is never
     // as precise as a question — discounted so that a chunk merely containing every query word
     // ranks below an FAQ entry asked in the same words.
-    const faqScore = new Map(ranked.map((m) => [m.faq.id, m.score]))
+    const faqScore = new Map(faqRanked.map((m) => [m.faq.id, m.score]))
     const q = toBag(tokenize(query))
     const hits = fused.map(({ id, score }): SearchHit => {
       const r = rows.get(id)!
@@ -236,8 +268,7 @@ export function createRetriever(opts: RetrieverOptions): Retriever {
   return {
     search,
     async faqFastPath(query) {
-      const matcher = await faqs.get()
-      const top = matcher.rank(query, 1)[0]
+      const top = (await ranked(query)).ranked[0]
       const min = o.faq?.minConfidence ?? SEND_AS_IS_CONFIDENCE
       return top !== undefined && top.confidence >= min ? top : null
     },

@@ -49,41 +49,47 @@ const toEntry = (r: RawEntry): LogEntry => ({
   origin: r.origin,
 })
 
-const SELECT_ENTRIES = `SELECT t.lsn::text AS lsn, l.id::text AS id, l.txid::text AS txid, l.tbl, l.op, l.pk,
-         l.new_row, l.old_row, l.origin
-    FROM sync_tx t JOIN sync_log l ON l.txid = t.txid`
-
 /**
- * Reads whole transactions with lsn in (after, upTo], at most about `maxTx` of them, optionally
- * only the changes of one table. Returns the entries and the last LSN fully covered.
+ * Reads whole transactions with lsn in (after, upTo], at most `maxTx` of them, optionally
+ * only the changes of one table. Returns the entries, the last LSN fully covered, and whether
+ * `maxTx` cut the read short (more is there to read).
+ *
+ * One statement, so one snapshot and one round trip: the first `maxTx` sealed transactions
+ * after `after` (an ordered index scan), each with its changes. When fewer come back, every
+ * transaction sealed in that snapshot was read, so the newest of them is covered (or `upTo`).
  */
 export async function readLog(
   db: Queryable,
   opts: { after: bigint; upTo?: bigint; table?: string; maxTx?: number },
-): Promise<{ entries: LogEntry[]; coveredTo: bigint }> {
-  const bound = await db.query<{ lsn: string }>(
-    `SELECT lsn::text AS lsn FROM sync_tx WHERE lsn > $1::bigint ${opts.upTo !== undefined ? 'AND lsn <= $3::bigint' : ''}
-      ORDER BY lsn OFFSET $2 LIMIT 1`,
-    opts.upTo !== undefined
-      ? [String(opts.after), (opts.maxTx ?? 2000) - 1, String(opts.upTo)]
-      : [String(opts.after), (opts.maxTx ?? 2000) - 1],
-  )
-  let coveredTo: bigint
-  if (bound.length > 0) coveredTo = BigInt(bound[0]!.lsn)
-  else if (opts.upTo !== undefined) coveredTo = opts.upTo
-  else {
-    const h = await db.query<{ h: string }>(`SELECT coalesce(max(lsn), 0)::text AS h FROM sync_tx`)
-    coveredTo = BigInt(h[0]!.h)
-  }
-  if (coveredTo <= opts.after) return { entries: [], coveredTo: opts.after }
-  const params: unknown[] = [String(opts.after), String(coveredTo)]
-  if (opts.table) params.push(opts.table)
-  const rows = await db.query<RawEntry>(
-    `${SELECT_ENTRIES} WHERE t.lsn > $1::bigint AND t.lsn <= $2::bigint ${opts.table ? 'AND l.tbl = $3' : ''}
+): Promise<{ entries: LogEntry[]; coveredTo: bigint; more: boolean }> {
+  const maxTx = opts.maxTx ?? 2000
+  const params: unknown[] = [String(opts.after), maxTx]
+  const arg = (v: unknown) => `$${params.push(v)}`
+  const upTo = opts.upTo !== undefined ? `AND lsn <= ${arg(String(opts.upTo))}::bigint` : ''
+  const table = opts.table !== undefined ? `AND l.tbl = ${arg(opts.table)}` : ''
+  const rows = await db.query<Omit<RawEntry, 'id'> & { id: string | null }>(
+    `SELECT t.lsn::text AS lsn, l.id::text AS id, t.txid::text AS txid, l.tbl, l.op, l.pk,
+            l.new_row, l.old_row, l.origin
+       FROM (SELECT lsn, txid FROM sync_tx WHERE lsn > $1::bigint ${upTo}
+              ORDER BY lsn LIMIT $2) t
+       LEFT JOIN sync_log l ON l.txid = t.txid ${table}
       ORDER BY t.lsn, l.id`,
     params,
   )
-  return { entries: rows.map(toEntry), coveredTo }
+  let txs = 0
+  let last = ''
+  const entries: LogEntry[] = []
+  for (const r of rows) {
+    if (r.lsn !== last) {
+      txs++
+      last = r.lsn
+    }
+    if (r.id !== null) entries.push(toEntry(r as RawEntry))
+  }
+  const more = txs >= maxTx
+  const newest = last === '' ? opts.after : BigInt(last)
+  const coveredTo = more || opts.upTo === undefined ? newest : opts.upTo
+  return { entries, coveredTo: coveredTo > opts.after ? coveredTo : opts.after, more }
 }
 
 export interface LogTailOptions {
@@ -104,7 +110,12 @@ export interface LogTail {
    * `timeoutMs`, or when `signal` aborts. `relevant` keeps hundreds of held shape requests from
    * waking for changes that cannot concern them.
    */
-  waitForHeadAbove(lsn: bigint, timeoutMs: number, signal?: AbortSignal, relevant?: (e: LogEntry) => boolean): Promise<void>
+  waitForHeadAbove(
+    lsn: bigint,
+    timeoutMs: number,
+    signal?: AbortSignal,
+    relevant?: (e: LogEntry) => boolean,
+  ): Promise<void>
   /** Reads new transactions now (single-flight). */
   refresh(): Promise<void>
   /** Resolves once the head has reached `lsn` (refreshing as needed). */
@@ -120,7 +131,11 @@ export function createLogTail(opts: LogTailOptions): LogTail {
   let head = 0n
   let ringStart = 0n // the ring holds every change with lsn > ringStart
   let ring: LogEntry[] = []
-  const waiters = new Set<{ lsn: bigint; done: () => void; relevant: ((e: LogEntry) => boolean) | undefined }>()
+  const waiters = new Set<{
+    lsn: bigint
+    done: () => void
+    relevant: ((e: LogEntry) => boolean) | undefined
+  }>()
   const subscribers = new Set<(e: LogEntry[]) => void>()
   let inflight: Promise<void> | null = null
   let again = false
@@ -138,7 +153,7 @@ export function createLogTail(opts: LogTailOptions): LogTail {
 
   const readOnce = async () => {
     for (;;) {
-      const { entries, coveredTo } = await readLog(opts.db, { after: head, maxTx: 5000 })
+      const { entries, coveredTo, more } = await readLog(opts.db, { after: head, maxTx: 5000 })
       if (coveredTo <= head) return
       ring.push(...entries)
       head = coveredTo
@@ -152,6 +167,8 @@ export function createLogTail(opts: LogTailOptions): LogTail {
       }
       if (entries.length > 0) for (const s of subscribers) s(entries)
       wake(entries)
+      // A commit after this read brings its own notification (and the poll backs it up).
+      if (!more) return
     }
   }
 
@@ -229,7 +246,9 @@ export function createLogTail(opts: LogTailOptions): LogTail {
       return () => subscribers.delete(fn)
     },
     async start() {
-      const h = await opts.db.query<{ h: string }>(`SELECT coalesce(max(lsn), 0)::text AS h FROM sync_tx`)
+      const h = await opts.db.query<{ h: string }>(
+        `SELECT coalesce(max(lsn), 0)::text AS h FROM sync_tx`,
+      )
       head = BigInt(h[0]!.h)
       ringStart = head
       unlisten = await opts.db.listen('kefu_sync', () => void refresh())
