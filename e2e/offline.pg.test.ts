@@ -5,7 +5,8 @@
  *
  *   online ─► cloud answers ─► cloud stops ─► agent notices ─► 10 min of traffic:
  *     greetings, FAQs (replicated before the outage), a keyword rule → answered locally, sent
- *     everything else, and a chat a person took over → queued in the outbox
+ *     everything else, a question asked again (the cloud's hand-off trigger) and a chat a
+ *     person took over → queued in the outbox
  *   ─► cloud restarts (same port, same database, reply worker running)
  *   ─► every message in the cloud exactly once; none answered twice, by either side
  */
@@ -15,6 +16,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { pino } from 'pino'
+import { detectHandoff, RuleSetBody } from '@kefu/match'
 import type { Db } from '@kefu/migrations'
 import { newId } from '@kefu/schema'
 import { createKefuAgent, sharedSecret, type KefuAgent } from '@kefu/agent'
@@ -90,6 +92,10 @@ const PHONE_REPLY = '门店电话：400-820-1234（每天9:00-21:00）'
 const ALWAYS_OPEN = {
   days: [0, 1, 2, 3, 4, 5, 6].map((day) => ({ day, open: '00:00', close: '24:00' })),
 }
+const RULES = {
+  businessHours: ALWAYS_OPEN,
+  keywordReplies: [{ id: 'phone', keywords: ['门店电话'], reply: PHONE_REPLY }],
+}
 
 interface Pushed {
   chat: string
@@ -137,13 +143,7 @@ test('ten minutes offline: greetings and FAQs answered locally, the rest queued;
     await tx.query(`SELECT set_config('kefu.origin', 'console', true)`)
     await tx.query(
       `INSERT INTO rules (id, version, status, body, published_at) VALUES ($1::uuid, 1, 'published', $2::text::jsonb, now())`,
-      [
-        newId(),
-        JSON.stringify({
-          businessHours: ALWAYS_OPEN,
-          keywordReplies: [{ id: 'phone', keywords: ['门店电话'], reply: PHONE_REPLY }],
-        }),
-      ],
+      [newId(), JSON.stringify(RULES)],
     )
   })
 
@@ -185,6 +185,20 @@ test('ten minutes offline: greetings and FAQs answered locally, the rest queued;
     pushed.push({ ...p, direction: 'in' })
     driver.pushCustomerMessage(p.chat, p.text)
   }
+  // Offline too, the cloud's hand-off triggers hold: of these texts, only a question asked again
+  // trips one (no complaints, no requests for a person, nobody VIP, always open).
+  const ruleSet = RuleSetBody.parse(RULES)
+  const askedAgain = (chat: string, text: string) =>
+    detectHandoff({
+      text,
+      recentCustomerTexts: pushed
+        .filter((p) => p.chat === chat && p.direction === 'in')
+        .map((p) => p.text),
+      grade: null,
+      now: new Date(),
+      businessHours: ruleSet.businessHours,
+      cfg: ruleSet.handoff,
+    }).handoff
 
   // Online: the cloud answers; the agent only sends.
   push({ chat: '老顾客', text: '你好', local: false, phase: 'online', kind: 'greeting' })
@@ -252,7 +266,8 @@ test('ten minutes offline: greetings and FAQs answered locally, the rest queued;
     const kind: Kind = r < 0.25 ? 'greeting' : r < 0.55 ? 'faq' : r < 0.6 ? 'rule' : 'other'
     const options = TEXTS[kind]
     const text = options[Math.floor(rand() * options.length)]!
-    push({ chat, text, local: kind !== 'other' && !held.has(chat), phase: 'outage', kind })
+    const local = kind !== 'other' && !held.has(chat) && !askedAgain(chat, text)
+    push({ chat, text, local, phase: 'outage', kind })
   }
   const outage = pushed.filter((p) => p.phase === 'outage')
   const locals = outage.filter((p) => p.local)

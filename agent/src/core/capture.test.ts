@@ -60,3 +60,33 @@ test('a customer message read in the same poll right after a person typed in tha
   expect(replies).toHaveLength(2)
   expect(r.changes.filter((c) => c.kind === 'update_conversation')).toHaveLength(1)
 })
+
+test('the answerer is told of the customer messages read before in the same poll, which the replica lacks yet', async () => {
+  const seen: { text: string; earlier: unknown }[] = []
+  const ctx: CaptureContext = {
+    ...context(),
+    localAnswer: async (m) => {
+      seen.push({ text: m.text, earlier: m.earlier })
+      return m.text === '你好' ? { text: '您好', confidence: 1, sources: [] } : null
+    },
+  }
+  await captureBatch(ctx, [
+    bubble('王五', 'customer', '你好'),
+    bubble('赵六', 'customer', '在吗'),
+    bubble('王五', 'customer', '怎么退款'),
+    bubble('王五', 'customer', '怎么退款'),
+  ])
+  expect(seen).toEqual([
+    { text: '你好', earlier: [] },
+    { text: '怎么退款', earlier: [{ text: '你好', mentioned: false, answered: true }] },
+    {
+      text: '怎么退款',
+      earlier: [
+        { text: '你好', mentioned: false, answered: true },
+        { text: '怎么退款', mentioned: false, answered: false },
+      ],
+    },
+    // Another chat's messages are not this one's.
+    { text: '在吗', earlier: [] },
+  ])
+})

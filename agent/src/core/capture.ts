@@ -6,6 +6,7 @@
 import { messageDedupKey, newId, stableId, type Change } from '@kefu/schema'
 import type { Queryable } from '@kefu/migrations'
 import type { CapturedMessage } from '../driver/driver.ts'
+import type { AnswerRequest, EarlierMessage, LocalAnswer } from './answerer.ts'
 import { align, emptyCheckpoint, fingerprint, recordBubble, type ChatCheckpoint } from './chat-checkpoint.ts'
 
 export interface CaptureContext {
@@ -17,7 +18,7 @@ export interface CaptureContext {
   now: () => Date
   humanTtlMs: number
   /** Decides, per inbound message, whether the agent answers it itself (offline). */
-  localAnswer?: (m: { conversationId: string; chatKey: string; isGroup: boolean; mentioned: boolean; text: string }) => Promise<{ text: string; confidence: number; sources: { kind: 'faq' | 'rule'; id: string }[] } | null>
+  localAnswer?: (m: AnswerRequest & { chatKey: string; earlier: readonly EarlierMessage[] }) => Promise<LocalAnswer | null>
 }
 
 export interface CaptureResult {
@@ -62,6 +63,8 @@ export async function captureBatch(ctx: CaptureContext, batch: readonly Captured
     }
     // A takeover read in this batch is not in the replica yet: the answerer cannot see it.
     let takenOver = false
+    // Customer messages of this chat read in this batch: the answerer's replica lacks them yet.
+    const earlier: EarlierMessage[] = []
     for (const b of fresh) {
       const fp = fingerprint(b)
       const occurrence = recordBubble(cp, fp)
@@ -69,8 +72,9 @@ export async function captureBatch(ctx: CaptureContext, batch: readonly Captured
       const human = b.side === 'self'
       if (human) takenOver = true
       const answer = !takenOver && ctx.localAnswer
-        ? await ctx.localAnswer({ conversationId, chatKey, isGroup: b.isGroup, mentioned: b.mentioned, text: b.text })
+        ? await ctx.localAnswer({ conversationId, chatKey, isGroup: b.isGroup, mentioned: b.mentioned, text: b.text, earlier: [...earlier] })
         : null
+      if (direction === 'in') earlier.push({ text: b.text, mentioned: b.mentioned, answered: answer !== null })
       const messageId = newId()
       changes.push({
         id: newId(),

@@ -30,18 +30,11 @@
  *
  * Invariant: `handler` and `botPausedUntil` are non-null only in `human`.
  */
+import { HandoffTrigger } from '@kefu/match'
 import type { ConversationState } from '@kefu/schema'
 
-/** Why a conversation was handed to a person. */
-export const HandoffReason = [
-  'keyword',
-  'complaint',
-  'repeated_question',
-  'low_confidence',
-  'vip',
-  'after_hours',
-  'console',
-] as const
+/** Why a conversation was handed to a person: a trigger of `detectHandoff`, or the console. */
+export const HandoffReason = [...HandoffTrigger, 'console'] as const
 /** One of {@link HandoffReason}. */
 export type HandoffReason = (typeof HandoffReason)[number]
 

@@ -408,4 +408,60 @@ describe('agent writes', () => {
     expect(((await hijack.json()) as Err).error.message).toMatch(/^changes\[0\]\.id: /)
     expect(await counts()).toEqual(before)
   })
+
+  test('a dedup key is unique per agent: two agents may use the same one, and a re-capture is a duplicate of one’s own message only', async () => {
+    const key = `dedup-shared-${newId()}`
+    const message = (who: typeof mine, id = newId(), dedup_key = key): Change => ({
+      id: newId(),
+      kind: 'insert_message',
+      row: {
+        id,
+        conversation_id: who.conv,
+        agent_id: who.id,
+        direction: 'in',
+        sender: null,
+        text: '在吗',
+        kind: 'text',
+        mentioned: false,
+        captured_at: new Date().toISOString(),
+        dedup_key,
+        origin: 'agent',
+        answered_by: null,
+      },
+    })
+    type Results = { results: { id: string; status: string; existing_id?: string }[] }
+    const results = async (h: Record<string, string>, changes: Change[]) => {
+      const r = await send(h, changes)
+      expect(r.status, await r.clone().text()).toBe(200)
+      return ((await r.json()) as Results).results
+    }
+    const ours = message(mine)
+    const theirsToo = message(theirs)
+    expect(await results(mine.h, [ours])).toEqual([{ id: ours.id, status: 'applied' }])
+    expect(await results(theirs.h, [theirsToo])).toEqual([{ id: theirsToo.id, status: 'applied' }])
+    const stored = await c.db.query<{ agent_id: string }>(
+      `SELECT agent_id::text AS agent_id FROM messages WHERE dedup_key = $1 ORDER BY agent_id`,
+      [key],
+    )
+    expect(stored.map((r) => r.agent_id)).toEqual([mine.id, theirs.id].sort())
+
+    // A replayed change, and the same bubble captured again under a fresh id: duplicates, each
+    // pointing at the agent's own message.
+    expect(await results(theirs.h, [theirsToo])).toEqual([
+      { id: theirsToo.id, status: 'duplicate' },
+    ])
+    const recaptured = message(mine)
+    const ownId = (ours as Extract<Change, { kind: 'insert_message' }>).row.id
+    expect(await results(mine.h, [recaptured])).toEqual([
+      { id: recaptured.id, status: 'duplicate', existing_id: ownId },
+    ])
+
+    // Another agent's message id stays off limits, even with a key of one's own (stored before
+    // theirs, so a lookup that took whichever row came first would call this a duplicate).
+    const before = await counts()
+    const steal = await send(mine.h, [message(mine, theirs.msg, 'dedup-mine-1')])
+    expect(steal.status).toBe(403)
+    expect(((await steal.json()) as Err).error.message).toMatch(/^changes\[0\]\.row\.id: /)
+    expect(await counts()).toEqual(before)
+  })
 })

@@ -90,9 +90,14 @@ async function applyOne(tx: Queryable, agentId: string, c: Change, i: number): P
         [m.id, m.conversation_id, agentId, m.direction, m.sender, m.text, m.kind, m.mentioned, m.captured_at, m.dedup_key, m.origin, m.answered_by],
       )
       if (r.length === 0) {
+        // The conflict is on the id or on this agent's own dedup key (unique per agent). The row
+        // holding the id comes first: an id taken by another agent's message is refused even
+        // when the dedup key matches one of ours, and another agent's keys are never looked at.
         const existing = await tx.query<{ id: string; agent_id: string }>(
-          `SELECT id::text AS id, agent_id::text AS agent_id FROM messages WHERE id = $1::uuid OR dedup_key = $2 LIMIT 1`,
-          [m.id, m.dedup_key],
+          `SELECT id::text AS id, agent_id::text AS agent_id FROM messages
+            WHERE id = $1::uuid OR (agent_id = $2::uuid AND dedup_key = $3)
+            ORDER BY id = $1::uuid DESC LIMIT 1`,
+          [m.id, agentId, m.dedup_key],
         )
         const e = existing[0]
         if (!e || e.agent_id !== agentId) throw forbidden(i, 'row.id', 'belongs to another agent')

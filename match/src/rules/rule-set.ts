@@ -97,7 +97,7 @@ export const DEFAULT_COMPLAINT_WORDS = [
  *  "别" is left out: "有没有别的真人客服" would read as a refusal. */
 export const DEFAULT_NEGATIONS = ['不用', '不要', '不需要', '无需', '不必', '没必要', '不找'] // prettier-ignore
 
-/** Hand-off triggers (evaluated by the cloud's `detectHandoff`). */
+/** Hand-off triggers (evaluated by `detectHandoff`, in the cloud and the offline agent). */
 export const HandoffRules = z.object({
   keywords: z
     .array(word)
