@@ -167,5 +167,110 @@ describe.skipIf(unavailable !== null)(
       expect((await lookalike.sent())['wang']).toEqual(['能到的，请放心。'])
       await appWindow.page.fill('#input', '')
     })
+
+    // More than fit on the screen (about nine short bubbles): the driver scrolls back.
+    const burst = [
+      ...['你好，在吗', '我想买那件外套', '请问还有货吗', '黑色的有没有', '尺码偏大还是偏小'],
+      ...['我平时穿M码', '身高一米六五', '体重五十公斤', '好的', '好的'],
+      ...['那我拍M码吧', '今天能发货吗', '用什么快递', '顺丰可以吗', '运费多少钱'],
+      ...['可以包邮吗', '有优惠券吗', '我是老顾客了', '上次买的裤子很好', '这次想多买两件'],
+      ...['能便宜一点吗', '那我先下单了', '地址不用改', '麻烦尽快发货', '谢谢'],
+    ]
+    // Into the open chat; it starts with a repeat of the last message read before.
+    const second = [
+      ...['谢谢', '还有一个问题', '外套可以机洗吗', '会不会掉色', '洗的时候要注意什么'],
+      ...['我想再买一顶帽子', '灰色的还有吗', '帽子多大', '是羊毛的吗', '会扎人吗'],
+      ...['在吗', '在吗', '怎么不回我', '我等一下再来问', '刚才的问题还没回答'],
+      ...['帽子和外套一起发', '可以吗', '能开发票吗', '发票抬头写公司', '税号我稍后发你'],
+      ...['麻烦了', '收到请回复', '我在线等', '好的', '再见'],
+    ]
+    const atBottom = () =>
+      appWindow.page.evaluate(() => {
+        const m = document.getElementById('messages') as HTMLElement
+        return m.scrollHeight - m.scrollTop - m.clientHeight <= 2
+      })
+    const expectTexts = (got: CapturedMessage[], want: string[]) => {
+      const shown = JSON.stringify(texts(got))
+      expect(got.length, `captured ${shown}`).toBe(want.length)
+      want.forEach((w, i) =>
+        expect(same(got[i]?.text ?? '', w), `#${i} ${w} in ${shown}`).toBe(true),
+      )
+    }
+
+    test('a burst longer than the screen in a new chat is read back to its first message, each once, in order', async () => {
+      // Chats the tests above left unread (客户0…9) are read first, so the poll below is the burst.
+      await driver.poll()
+      let version = 0
+      for (const text of burst)
+        version = await lookalike.push({ chat: 'burst', title: '老客户', text })
+      await lookalike.waitRendered(version)
+      const t0 = performance.now()
+      const got = await driver.poll()
+      console.log(
+        `scroll-back poll (badge ${burst.length}): ${Math.round(performance.now() - t0)} ms`,
+      )
+      expectTexts(got, burst)
+      expect(got.every((m) => m.chatKey === '老客户' && m.side === 'customer')).toBe(true)
+      const seqs = got.map((m) => m.seq)
+      expect(seqs).toEqual([...seqs].sort((a, b) => a - b))
+      expect(new Set(seqs).size).toBe(seqs.length)
+      expect(await atBottom()).toBe(true)
+      expect(await driver.poll()).toEqual([])
+    })
+
+    test('a burst into the open chat, where no badge shows, is read back to the last message read', async () => {
+      let version = 0
+      for (const text of second) version = await lookalike.push({ chat: 'burst', text })
+      await lookalike.waitRendered(version)
+      const t0 = performance.now()
+      const got = await driver.poll()
+      console.log(`scroll-back poll (open chat): ${Math.round(performance.now() - t0)} ms`)
+      expectTexts(got, second)
+      expect(await atBottom()).toBe(true)
+      expect(await driver.poll()).toEqual([])
+      // The look-alike kept every message once: nothing was sent or lost on the way.
+      const state = await lookalike.state()
+      const chat = state.chats.find((c) => c.key === 'burst')
+      expect(chat?.messages.map((m) => m.text)).toEqual([...burst, ...second])
+    })
+
+    test('the look-alike scrolls like WeChat: the wheel moves the column; new bubbles do not yank a reader down', async () => {
+      const column = () =>
+        appWindow.page.evaluate(() => {
+          const m = document.getElementById('messages') as HTMLElement
+          const r = m.getBoundingClientRect()
+          const chrome = window.outerHeight - window.innerHeight
+          return {
+            top: m.scrollTop,
+            bottom: m.scrollHeight - m.scrollTop - m.clientHeight <= 2,
+            centre: {
+              x: Math.round(window.screenX + r.x + r.width / 2),
+              y: Math.round(window.screenY + chrome + r.y + r.height / 2),
+            },
+          }
+        })
+      // The burst chat above is open, fifty bubbles tall, at its newest.
+      const start = await column()
+      expect(start.bottom).toBe(true)
+      await desktop.scroll(start.centre, -2)
+      await expect.poll(async () => (await column()).top).toBeLessThan(start.top - 100)
+      // The wheel scrolls smoothly: wait for the column to stop.
+      let up = await column()
+      for (let last = -1; up.top !== last; up = await column()) {
+        last = up.top
+        await new Promise((r) => setTimeout(r, 150))
+      }
+      await lookalike.waitRendered(
+        await lookalike.push({ chat: 'burst', text: '往上看的时候来的' }),
+      )
+      expect(await column()).toMatchObject({ top: up.top, bottom: false })
+      await desktop.scroll(start.centre, 10)
+      await expect.poll(async () => (await column()).bottom).toBe(true)
+      await lookalike.waitRendered(
+        await lookalike.push({ chat: 'burst', text: '在底部的时候来的' }),
+      )
+      expect((await column()).bottom).toBe(true)
+      expect(texts(await driver.poll())).toHaveLength(2)
+    })
   },
 )

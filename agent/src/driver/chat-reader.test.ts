@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest'
-import { pickUnread } from './chat-reader.ts'
+import { createChatMemory } from './chat-memory.ts'
+import { pickUnread, reachesBack } from './chat-reader.ts'
 import { markBreaks } from './screen-reader.ts'
 
 describe('pickUnread (a chat seen for the first time)', () => {
@@ -41,5 +42,37 @@ describe('markBreaks', () => {
       line('15888808451。', 200, 22),
     ]
     expect(markBreaks(lines, 400, true).map((l) => l.hardBreak)).toEqual([false, false])
+  })
+})
+
+describe('reachesBack (when to stop scrolling back)', () => {
+  const c = (id: string) => ({ side: 'customer' as const, id })
+  const s = (id: string) => ({ side: 'self' as const, id })
+  type B = ReturnType<typeof c> | ReturnType<typeof s>
+  const memoryOf = (...bs: B[]) => {
+    const m = createChatMemory<B>((a, b) => a.side === b.side && a.id === b.id)
+    for (const b of bs) m.remember(b)
+    return m
+  }
+
+  test('a known chat: a run of its last bubbles must show, not just one that may be a repeat', () => {
+    const enough = reachesBack(memoryOf(c('a'), c('b'), c('ok')), null)
+    // "好的" (ok) at the top may be the customer's new one: look further up.
+    expect(enough([c('ok'), c('x'), c('y')])).toBe(false)
+    expect(enough([c('a'), c('b'), c('ok'), c('ok'), c('x')])).toBe(true)
+    // Nothing new on the screen: nothing to look for.
+    expect(enough([c('b'), c('ok')])).toBe(true)
+  })
+
+  test('a short memory needs only itself', () => {
+    expect(reachesBack(memoryOf(c('a')), null)([c('a'), c('x')])).toBe(true)
+  })
+
+  test('a new chat: as many customer bubbles as the badge counts, or back to our last one', () => {
+    expect(reachesBack(undefined, 3)([c('1'), s('2'), c('3')])).toBe(false)
+    expect(reachesBack(undefined, 3)([c('1'), s('2'), c('3'), c('4')])).toBe(true)
+    expect(reachesBack(undefined, 'trailing')([c('1'), c('2')])).toBe(false)
+    expect(reachesBack(undefined, 'trailing')([s('0'), c('1')])).toBe(true)
+    expect(reachesBack(undefined, null)([c('1')])).toBe(true)
   })
 })

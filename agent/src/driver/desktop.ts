@@ -1,7 +1,8 @@
 /**
- * The operating-system edge of the screen driver: screen grabs, window list, mouse, keys and
- * clipboard. `createNutDesktop` implements it with `@nut-tree-fork/nut-js`, loaded lazily:
- * nut-js opens the X display named by `DISPLAY` when it is first imported.
+ * The operating-system edge of the screen driver: screen grabs, window list, mouse (clicks
+ * and the wheel), keys and clipboard. `createNutDesktop` implements it with
+ * `@nut-tree-fork/nut-js`, loaded lazily: nut-js opens the X display named by `DISPLAY` when
+ * it is first imported.
  */
 import type { Bitmap, Rect } from './bitmap.ts'
 
@@ -28,6 +29,11 @@ export interface Desktop {
   grab(rect: Rect): Promise<Bitmap>
   windows(): Promise<DesktopWindow[]>
   click(point: { x: number; y: number }): Promise<void>
+  /**
+   * Turns the mouse wheel over `point` by `notches` (negative: up, towards older content).
+   * How far a notch scrolls is up to the OS and the application.
+   */
+  scroll(point: { x: number; y: number }, notches: number): Promise<void>
   press(chord: Chord): Promise<void>
   /** Text on the clipboard; '' when empty or not text. */
   readClipboard(): Promise<string>
@@ -40,7 +46,8 @@ export interface Desktop {
  */
 export function fixTitleEncoding(title: string): string {
   // Only titles made entirely of Latin-1 code points can be mis-decoded UTF-8.
-  if (!/[\u0080-\u00ff]/.test(title) || [...title].some((ch) => ch.charCodeAt(0) > 0xff)) return title
+  if (!/[\u0080-\u00ff]/.test(title) || [...title].some((ch) => ch.charCodeAt(0) > 0xff))
+    return title
   const decoded = Buffer.from(title, 'latin1').toString('utf8')
   return decoded.includes('\uFFFD') ? title : decoded
 }
@@ -102,6 +109,11 @@ export async function createNutDesktop(opts: NutDesktopOptions = {}): Promise<De
     async click(p) {
       await mouse.setPosition(new Point(p.x, p.y))
       await mouse.leftClick()
+    },
+    async scroll(p, notches) {
+      await mouse.setPosition(new Point(p.x, p.y))
+      if (notches < 0) await mouse.scrollUp(-notches)
+      else if (notches > 0) await mouse.scrollDown(notches)
     },
     async press(chord) {
       const keys = chords[chord]

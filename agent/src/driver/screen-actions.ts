@@ -1,7 +1,8 @@
 /**
  * The screen driver's hands: grabbing the window until it stops changing, clicking a chat
- * row and waiting for it to open, and pasting through the clipboard without losing what the
- * user had on it. Each waits by watching pixels, bounded by {@link ScreenTiming}.
+ * row and waiting for it to open, turning the wheel over the messages and waiting for them to
+ * move, and pasting through the clipboard without losing what the user had on it. Each waits
+ * by watching pixels, bounded by {@link ScreenTiming}.
  */
 import type { Logger } from 'pino'
 import { countInk, hashRect, type Bitmap, type Rect } from './bitmap.ts'
@@ -16,6 +17,8 @@ export interface ScreenTiming {
   pasteTimeoutMs: number
   verifyTimeoutMs: number
   windowRefreshMs: number
+  /** How long a wheel turn may take to move the messages; after that it hit the top or bottom. */
+  scrollTimeoutMs: number
 }
 
 /** Defaults tuned against the look-alike under Xvfb; real WeChat renders in well under them. */
@@ -26,6 +29,7 @@ export const DEFAULT_TIMING: ScreenTiming = {
   pasteTimeoutMs: 1500,
   verifyTimeoutMs: 3000,
   windowRefreshMs: 2000,
+  scrollTimeoutMs: 500,
 }
 
 /** Dependencies of {@link createScreenActions}. */
@@ -81,6 +85,27 @@ export function createScreenActions(deps: ScreenActionsDeps) {
     }
     log.warn({ row: row.y }, 'chat did not open')
     return null
+  }
+
+  /**
+   * Turns the wheel over the message area (negative notches: up, to older bubbles), waits
+   * until the area moves and the screen settles, and returns it; null when the area did not
+   * move within `scrollTimeoutMs` (the top or bottom of the chat). With 0 notches it lets the
+   * screen settle again and returns it if the area differs from `before`.
+   */
+  async function scroll(p: UiParts, before: Bitmap, notches: number): Promise<Bitmap | null> {
+    const was = hashRect(before, p.messages)
+    if (notches === 0) {
+      const again = await settled(p)
+      return hashRect(again, p.messages) === was ? null : again
+    }
+    await d.scroll(centre(p.messages), notches)
+    const deadline = now().getTime() + timing.scrollTimeoutMs
+    for (;;) {
+      if (hashRect(await grab(p), p.messages) !== was) return settled(p)
+      if (now().getTime() >= deadline) return null
+      await sleep(timing.settleIntervalMs)
+    }
   }
 
   /** Waits until the input box shows (or stops showing) text; `timeoutMs` 0 looks once. */
@@ -154,5 +179,5 @@ export function createScreenActions(deps: ScreenActionsDeps) {
     )
   }
 
-  return { grab, settled, openRow, waitInput, paste, search }
+  return { grab, settled, openRow, scroll, waitInput, paste, search }
 }

@@ -4,6 +4,8 @@
  *
  *   poll ─► locate window ─► open chat changed? ─► settle ─► read new bubbles
  *                         └► unread badge?  ─► read count ─► click row ─► settle ─► read
+ *   read ─► screen reaches the known bubbles / the badge count? ─ no ─► scroll back page by
+ *           page, join the pages, scroll down again (scroll-back.ts) ─► OCR the new bubbles
  *   send ─► open chat (title bar / list rows / search) ─► clipboard ─► Ctrl+V ─► Enter
  *        ─► restore clipboard ─► verify our green bubble (Enter once more if needed)
  *
@@ -41,6 +43,7 @@ import {
   readTitle,
   type TextCache,
 } from './screen-reader.ts'
+import type { ScrollBackOptions } from './scroll-back.ts'
 import { canonicalText, similarity } from './text-normalise.ts'
 
 /** How many of our latest bubbles `hasSent` reads. */
@@ -62,6 +65,8 @@ export interface ScreenDriverOptions {
   /** Our display name in groups, for @-mentions. */
   selfName?: string | null
   timing?: Partial<ScreenTiming>
+  /** How far back a chat is scrolled when more arrived than fit on the screen. */
+  scrollBack?: Partial<ScrollBackOptions>
   now?: () => Date
   sleep?: (ms: number) => Promise<void>
 }
@@ -96,6 +101,9 @@ export function createScreenDriver(opts: ScreenDriverOptions): WeChatDriver {
     now,
     selfName: opts.selfName ?? null,
     titleCache,
+    // Resolved on use: the desktop (and so the actions) exists only once started.
+    pager: { scroll: (p, before, notches) => act().scroll(p, before, notches) },
+    ...(opts.scrollBack ? { scrollBack: opts.scrollBack } : {}),
   })
 
   const exclusive = <T>(fn: () => Promise<T>): Promise<T> => {

@@ -1,5 +1,6 @@
 // The look-alike page: renders the server's model, long-polls for changes, and behaves like
-// WeChat's input box (Enter sends, Shift+Enter is a new line, paste works, 发送 button).
+// WeChat's input box (Enter sends, Shift+Enter is a new line, paste works, 发送 button) and
+// message column (scrolls with the mouse wheel, sticks to the newest bubble; see renderChat).
 const PALETTE = [
   '#576b95',
   '#f0a020',
@@ -19,6 +20,8 @@ const search = $('search')
 let state = { version: 0, selfName: '', openChat: null, chats: [] }
 let openChat = null
 let renderedKey = ''
+let renderedChat = null
+let renderedLastId = 0
 // After a click, ignore the server's idea of the open chat until it has seen the click.
 let openSettledAt = 0
 
@@ -64,7 +67,18 @@ function renderChat() {
   const lastId = chat.messages[chat.messages.length - 1]?.id ?? 0
   const key = `${chat.key}:${lastId}:${chat.title}:${chat.members}`
   if (key === renderedKey) return
+  // Like WeChat's message column: a chat opens at its newest bubble and stays pinned to the
+  // bottom while it is there, but someone reading further up is not yanked down by a new
+  // customer message (our own sends do jump to the bottom).
+  const lastSide = chat.messages[chat.messages.length - 1]?.side
+  const pinned =
+    chat.key !== renderedChat ||
+    messages.scrollHeight - messages.scrollTop - messages.clientHeight <= 2 ||
+    (lastId !== renderedLastId && lastSide === 'self')
+  const keepTop = messages.scrollTop
   renderedKey = key
+  renderedChat = chat.key
+  renderedLastId = lastId
   $('title-text').textContent = titleOf(chat)
   let lastAt = 0
   messages.innerHTML = chat.messages
@@ -80,7 +94,7 @@ function renderChat() {
         <div class="body">${sender}<div class="bubble">${esc(m.text)}</div></div></div>`
     })
     .join('')
-  messages.scrollTop = messages.scrollHeight
+  messages.scrollTop = pinned ? messages.scrollHeight : keepTop
 }
 
 function render() {
@@ -106,6 +120,7 @@ function open(key) {
   if (!key) return
   openChat = key
   renderedKey = ''
+  renderedChat = null
   render()
   input.focus()
   openSettledAt = Infinity
