@@ -24,7 +24,10 @@ export type Isolation = 'read committed' | 'repeatable read' | 'serializable'
 export interface Db extends Queryable {
   readonly engine: 'postgres' | 'pglite'
   /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
-  transaction<T>(fn: (tx: Queryable) => Promise<T>, opts?: { isolation?: Isolation; readOnly?: boolean }): Promise<T>
+  transaction<T>(
+    fn: (tx: Queryable) => Promise<T>,
+    opts?: { isolation?: Isolation; readOnly?: boolean },
+  ): Promise<T>
   /** Subscribes to NOTIFY on `channel`; resolves to an unsubscribe function. */
   listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>
   close(): Promise<void>
@@ -56,14 +59,28 @@ export function openPostgres(opts: PostgresOptions): Db {
   const sql = postgres(opts.url, {
     max: opts.max ?? 10,
     onnotice: opts.onnotice ?? (() => {}),
-    connection: { ...SESSION_SETTINGS, application_name: 'kefu' },
+    // Statements are prepared (see `query`) to save a parse and a round trip, but still planned
+    // for their actual parameters: a generic plan of a range over the change log, say, does not
+    // know the range is a few rows and scans the table.
+    connection: {
+      ...SESSION_SETTINGS,
+      application_name: 'kefu',
+      plan_cache_mode: 'force_custom_plan',
+    },
     // Keep text for int8/numeric: values leave the database as Postgres text anyway.
     types: {},
     prepare: true,
   })
   const wrap = (q: postgres.Sql | postgres.TransactionSql): Queryable => ({
     async query<T>(text: string, params: readonly unknown[] = []) {
-      const rows = await q.unsafe(text, params as postgres.ParameterOrJSON<never>[])
+      // Named prepared statements, cached per connection: an unnamed one costs postgres.js a
+      // Parse/Describe round trip before every Bind/Execute, and the server a parse each time.
+      // Statement texts are fixed or come from a small set of shapes (values are always bound),
+      // and connections are recycled (max_lifetime), so the cache stays bounded. Plans stay
+      // custom (plan_cache_mode above).
+      const rows = await q.unsafe(text, params as postgres.ParameterOrJSON<never>[], {
+        prepare: params.length > 0,
+      })
       return rows as unknown as T[]
     },
     async exec(text: string) {
@@ -131,7 +148,8 @@ export async function openPglite(opts: PgliteOptions = {}): Promise<Db & { pglit
     async transaction(fn, o = {}) {
       // PGlite has one connection: transactions are serialised by PGlite itself.
       return pg.transaction(async (tx) => {
-        if (o.isolation) await tx.exec(`SET TRANSACTION ISOLATION LEVEL ${o.isolation.toUpperCase()}`)
+        if (o.isolation)
+          await tx.exec(`SET TRANSACTION ISOLATION LEVEL ${o.isolation.toUpperCase()}`)
         if (o.readOnly) await tx.exec('SET TRANSACTION READ ONLY')
         return fn(wrap(tx))
       })
@@ -149,7 +167,10 @@ export async function openPglite(opts: PgliteOptions = {}): Promise<Db & { pglit
 }
 
 /** Opens Postgres when `databaseUrl` is given, otherwise PGlite in `dataDir`. */
-export async function openDb(opts: { databaseUrl?: string | undefined; dataDir?: string | undefined }): Promise<Db> {
+export async function openDb(opts: {
+  databaseUrl?: string | undefined
+  dataDir?: string | undefined
+}): Promise<Db> {
   if (opts.databaseUrl) return openPostgres({ url: opts.databaseUrl })
   return openPglite(opts.dataDir ? { dataDir: opts.dataDir } : {})
 }
