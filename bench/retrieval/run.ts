@@ -2,7 +2,10 @@
  * CLI: prints the retrieval evaluation as JSON, for the lexical embedder and the tiny model.
  *
  *   npx tsx bench/retrieval/run.ts [--embedder lexical|transformers|both] [--model models/tiny-zh]
- *     [--faq bench/data/faq-zh.jsonl] [--queries bench/data/queries-zh.jsonl]
+ *     [--faq bench/data/faq-zh.jsonl] [--queries bench/data/queries-zh.jsonl] [--json]
+ *
+ * Always one JSON object (`--json` is accepted like every other bench's): `{lexical, transformers}`,
+ * each `{n, hit_at_1, hit_at_5, mrr, p50_ms, p95_ms}`.
  */
 import { parseArgs } from 'node:util'
 import { evalRetrieval } from './eval-retrieval.ts'
@@ -13,6 +16,7 @@ const { values } = parseArgs({
     model: { type: 'string', default: 'models/tiny-zh' },
     faq: { type: 'string', default: 'bench/data/faq-zh.jsonl' },
     queries: { type: 'string', default: 'bench/data/queries-zh.jsonl' },
+    json: { type: 'boolean', default: true },
   },
 })
 const which =
@@ -28,4 +32,4 @@ for (const embedder of which) {
     modelDir: values.model,
   })
 }
-console.log(JSON.stringify(out, null, 2))
+console.log(JSON.stringify(out))
