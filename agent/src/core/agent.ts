@@ -15,6 +15,7 @@ import { openJournal, type Journal } from '../store/journal.ts'
 import { openReplica, type Replica } from '../sync/replica.ts'
 import { createUplink, type Uplink } from '../sync/uplink.ts'
 import { applyLocal } from '../sync/local-apply.ts'
+import { dropSupersededCopies } from '../sync/reconcile.ts'
 import { abortable, sleep } from '../sync/backoff.ts'
 import type { CapturedMessage, WeChatDriver } from '../driver/driver.ts'
 import { captureBatch } from './capture.ts'
@@ -182,11 +183,11 @@ export function createKefuAgent(o: AgentOptions): KefuAgent {
         onOnline: (up) => {
           if (up) contact()
         },
-        onResults: async (results) => {
+        onResults: async (outcomes) => {
           contact()
           // A message the cloud already had under another id: drop our optimistic copy.
-          const dupIds = results.filter((r) => r.status === 'duplicate' && r.existing_id).map((r) => r.existing_id!)
-          if (dupIds.length > 0) log.debug({ n: dupIds.length }, 'duplicates reconciled')
+          const n = await dropSupersededCopies(replica.db, outcomes)
+          if (n > 0) log.info({ n }, 'captured messages the cloud already had: local copies dropped')
         },
         logger: log,
         ...(o.fetch ? { fetch: o.fetch } : {}),

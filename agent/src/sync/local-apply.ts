@@ -32,7 +32,8 @@ export async function applyLocal(tx: Queryable, c: Change, now: Date): Promise<v
       await tx.query(
         `INSERT INTO messages_local (id, conversation_id, agent_id, direction, sender, text, kind, mentioned, captured_at, dedup_key, origin, answered_by, created_at)
          SELECT $1::uuid, $2::uuid, $3::uuid, $4, $5, $6, $7, $8, $9::timestamptz, $10, $11, $12, $13::timestamptz
-          WHERE NOT EXISTS (SELECT 1 FROM messages WHERE id = $1::uuid)
+          WHERE NOT EXISTS (SELECT 1 FROM messages
+                             WHERE id = $1::uuid OR (agent_id = $3::uuid AND dedup_key = $10))
          ON CONFLICT (id) DO NOTHING`,
         [m.id, m.conversation_id, m.agent_id, m.direction, m.sender, m.text, m.kind, m.mentioned, m.captured_at, m.dedup_key, m.origin, m.answered_by, ts],
       )

@@ -10,9 +10,15 @@
  * (applied or duplicate), or is quarantined as rejected and kept for a person to look at.
  */
 import type { Logger } from 'pino'
-import type { ChangeBatchResult } from '@kefu/schema'
+import type { Change, ChangeBatchResult, ChangeResult } from '@kefu/schema'
 import type { Journal } from '../store/journal.ts'
 import { abortable, backoffDelay, isRetryableStatus, retryAfterMs, sleep, type BackoffOptions } from './backoff.ts'
+
+/** A change the cloud accepted, with what it said of it. */
+export interface PushOutcome {
+  readonly change: Change
+  readonly result: ChangeResult | undefined
+}
 
 export interface UplinkOptions {
   journal: Journal
@@ -20,8 +26,8 @@ export interface UplinkOptions {
   headers: () => Promise<Record<string, string>>
   /** Called on 401; resolve true when new credentials were obtained. */
   onUnauthorized?: () => Promise<boolean>
-  /** Called for results the agent must reconcile (duplicates that kept another id). */
-  onResults?: (results: ChangeBatchResult['results']) => Promise<void>
+  /** Called with each pushed change and the cloud's result for it (to reconcile duplicates). */
+  onResults?: (outcomes: PushOutcome[]) => Promise<void>
   onOnline?: (online: boolean) => void
   fetch?: typeof fetch
   logger: Logger
@@ -95,7 +101,10 @@ export function createUplink(o: UplinkOptions): Uplink {
       attempt = 0
       lastPushAt = new Date()
       setOnline(true)
-      await o.onResults?.(body.results)
+      if (o.onResults) {
+        const byId = new Map(body.results.map((r) => [r.id, r]))
+        await o.onResults(batch.map((e) => ({ change: e.change, result: byId.get(e.change.id) })))
+      }
       return 0
     }
     const text = await res.text()
