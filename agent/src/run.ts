@@ -12,6 +12,7 @@ import { writeStatusFile } from './core/status-file.ts'
 import { keyFromPassphrase } from './store/crypto.ts'
 import type { WeChatDriver } from './driver/driver.ts'
 import { createSimDriver } from './driver/sim-driver.ts'
+import { applyAgentV8Flags } from './sync/v8-flags.ts'
 
 export class AgentConfigError extends Error {
   constructor(message: string) {
@@ -36,6 +37,8 @@ export async function runAgent(
   if (!overrides.credentials && !config.secret) throw new AgentConfigError('KEFU_AGENT_SECRET (or --secret) is required')
   if (!overrides.key && !config.passphrase) throw new AgentConfigError('KEFU_AGENT_PASSPHRASE is required to open the encrypted data folder')
   if (config.auth !== 'token' && config.auth !== 'shared') throw new AgentConfigError(`unknown --auth "${config.auth}" (token or shared)`)
+  // This process runs an agent: tune V8 for it before the replica's WebAssembly is compiled.
+  applyAgentV8Flags()
   let driver = overrides.driver
   if (!driver) {
     if (config.driver === 'sim') driver = createSimDriver()

@@ -7,15 +7,16 @@
  * (an address nothing listens on), FOOTPRINT_SETTLE_MS, FOOTPRINT_IDLE_MS, FOOTPRINT_GC=1 to
  * collect garbage before sampling (needs --expose-gc).
  */
+import v8 from 'node:v8'
 import { pino } from 'pino'
 import { loadAgentConfig, runAgent } from '@kefu/agent'
+import { mb, pgliteBreakdown, smapsBreakdown } from './breakdown.ts'
 
 const env = process.env
 // Everything before this line (tsx, module loading) is part of the cold start.
 const loadedMs = performance.now()
 const rssModules = process.memoryUsage().rss
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-const mb = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10
 
 const config = loadAgentConfig(
   [
@@ -50,6 +51,21 @@ if (env['FOOTPRINT_GC'] === '1' && gc) {
   await sleep(200)
 }
 const memory = process.memoryUsage()
+const mod = (
+  running.agent.replica.pg as unknown as { Module: Parameters<typeof pgliteBreakdown>[0] }
+).Module
+const pglite = pgliteBreakdown(mod)
+const breakdown = {
+  ...smapsBreakdown([mod.HEAP8.buffer.byteLength]),
+  v8_heap_mb: Object.fromEntries(
+    v8
+      .getHeapSpaceStatistics()
+      .filter((s) => s.space_size > 0)
+      .map((s) => [s.space_name.replace(/_space$/, ''), mb(s.space_size)]),
+  ),
+  array_buffers_mb: mb(memory.arrayBuffers),
+  ...pglite,
+}
 const idleMs = Number(env['FOOTPRINT_IDLE_MS'] ?? 10_000)
 const cpu0 = process.cpuUsage()
 const t0 = performance.now()
@@ -73,6 +89,7 @@ process.send?.({
   idle_cpu_pct: Math.round(((cpu.user + cpu.system) / 1000 / wall) * 1000) / 10,
   idle_s: Math.round(wall / 100) / 10,
   gc: Boolean(env['FOOTPRINT_GC'] === '1' && gc),
+  breakdown,
 })
 await running.stop()
 process.exit(0)

@@ -1,6 +1,7 @@
 /**
  * `npm run bench -- agent-footprint [--messages 20000] [--chats 500] [--engine auto|pglite|postgres]
- * [--runs 3] [--settle-s 5] [--idle-s 10] [--mode both|tsx|bundle] [--gc] [--data DIR]`
+ * [--runs 3] [--settle-s 5] [--idle-s 10] [--mode both|tsx|bundle] [--gc] [--data DIR]
+ * [--node-flags "--flag …"] [--json]`
  *
  * The headless agent's footprint on the sim driver with a replica of `--messages` messages:
  * 1. build: a real cloud and agent capture the messages, replies and the FAQ sync down, the
@@ -12,9 +13,11 @@
  *    CPU while idle over `--idle-s` seconds.
  *
  * Prints one JSON object: the medians as `{rss_mb, idle_cpu_pct, ready_offline_ms}`, the
- * targets, and every run's details. Targets: RSS < 200 MB, idle CPU < 2 %, ready < 3 s.
+ * targets, and every run's details, with where its RSS went (breakdown.ts: code, WebAssembly
+ * memory, malloc heap, V8 heap, array buffers, PGlite's in-memory files) and a bare Node's
+ * RSS beside it. Targets: RSS < 200 MB, idle CPU < 2 %, ready < 3 s.
  */
-import { fork } from 'node:child_process'
+import { execFileSync, fork } from 'node:child_process'
 import {
   cpSync,
   existsSync,
@@ -50,6 +53,8 @@ export interface FootprintRun {
   idle_cpu_pct: number
   idle_s: number
   gc: boolean
+  /** Where the RSS goes once settled (breakdown.ts). */
+  breakdown: Record<string, unknown>
 }
 
 const median = (xs: number[]) => {
@@ -68,12 +73,18 @@ export function measureOnce(o: {
   idleMs: number
   gc: boolean
   bundle: string | null
+  /** Extra node/V8 flags for the measured process (to try some; the agent sets its own). */
+  nodeFlags?: readonly string[]
 }): Promise<FootprintRun> {
   // A copy: each run starts from the same checkpoint, not from the previous run's.
   const dir = mkdtempSync(join(tmpdir(), 'kefu-footprint-run-'))
   cpSync(o.dataDir, dir, { recursive: true })
   const child = fork(o.bundle ?? new URL('./footprint-child.ts', import.meta.url), [], {
-    execArgv: [...(o.bundle ? [] : ['--import', 'tsx']), ...(o.gc ? ['--expose-gc'] : [])],
+    execArgv: [
+      ...(o.bundle ? [] : ['--import', 'tsx']),
+      ...(o.gc ? ['--expose-gc'] : []),
+      ...(o.nodeFlags ?? []),
+    ],
     env: {
       ...process.env,
       FOOTPRINT_DATA: dir,
@@ -112,19 +123,34 @@ export interface FootprintOptions {
   gc: boolean
   /** A folder to build into and keep (or built before: then the build is skipped). */
   dataDir?: string | undefined
+  /** Extra node/V8 flags for the measured processes. */
+  nodeFlags?: readonly string[]
   log?: (msg: string) => void
 }
 
-const figures = (rs: FootprintRun[]) =>
-  rs.length === 0
-    ? null
-    : {
-        rss_mb: median(rs.map((r) => r.rss_mb)),
-        idle_cpu_pct: median(rs.map((r) => r.idle_cpu_pct)),
-        ready_offline_ms: median(rs.map((r) => r.ready_offline_ms)),
-        rss_modules_mb: median(rs.map((r) => r.rss_modules_mb)),
-        agent_start_ms: median(rs.map((r) => r.agent_start_ms)),
-      }
+const figures = (rs: FootprintRun[]) => {
+  if (rs.length === 0) return null
+  const rss = median(rs.map((r) => r.rss_mb))
+  return {
+    rss_mb: rss,
+    idle_cpu_pct: median(rs.map((r) => r.idle_cpu_pct)),
+    ready_offline_ms: median(rs.map((r) => r.ready_offline_ms)),
+    rss_modules_mb: median(rs.map((r) => r.rss_modules_mb)),
+    agent_start_ms: median(rs.map((r) => r.agent_start_ms)),
+    /** The breakdown of the run closest to the median RSS. */
+    breakdown: [...rs].sort((a, b) => Math.abs(a.rss_mb - rss) - Math.abs(b.rss_mb - rss))[0]!
+      .breakdown,
+  }
+}
+
+/** The RSS of a bare Node process: what no agent code can take away. */
+function nodeBaselineMb(): number {
+  const out = execFileSync(process.execPath, [
+    '-e',
+    'process.stdout.write(String(process.memoryUsage().rss))',
+  ])
+  return Math.round((Number(out.toString()) / 2 ** 20) * 10) / 10
+}
 
 /** Builds the replica (unless `dataDir` holds one) and measures it; see the module comment. */
 export async function runFootprintBench(o: FootprintOptions) {
@@ -162,6 +188,7 @@ export async function runFootprintBench(o: FootprintOptions) {
           idleMs: o.idleMs,
           gc: o.gc,
           bundle: m === 'bundle' ? bundle : null,
+          ...(o.nodeFlags ? { nodeFlags: o.nodeFlags } : {}),
         })
         if (r.messages < build.messages)
           throw new Error(`the replica holds ${r.messages} messages, expected ${build.messages}`)
@@ -197,6 +224,8 @@ export async function runFootprintBench(o: FootprintOptions) {
     },
     build_ms: build.build_ms,
     cloud_engine: build.engine,
+    node_baseline_mb: nodeBaselineMb(),
+    node_flags: o.nodeFlags ?? [],
     gc: o.gc,
     runs,
   }
@@ -215,6 +244,9 @@ export async function main(argv: string[]): Promise<number> {
       gc: { type: 'boolean', default: false },
       mode: { type: 'string', default: 'both' },
       data: { type: 'string' },
+      'node-flags': { type: 'string' },
+      // The output is JSON either way (as the other benches' --json).
+      json: { type: 'boolean', default: false },
     },
   })
   const { engine, mode } = values
@@ -236,6 +268,9 @@ export async function main(argv: string[]): Promise<number> {
     mode,
     gc: values.gc,
     dataDir: values.data,
+    ...(values['node-flags']
+      ? { nodeFlags: values['node-flags'].split(/\s+/).filter(Boolean) }
+      : {}),
     log: (msg) => console.error(`[agent-footprint] ${msg}`),
   })
   console.log(JSON.stringify(result))

@@ -151,8 +151,9 @@ export function createKefuAgent(o: AgentOptions): KefuAgent {
   }
 
   async function restore(): Promise<void> {
-    const cp = journal.loadCheckpoint()
-    replica = await openReplica({ image: cp?.data, logger: log })
+    // Opened chunk by chunk as it is unpacked: the image is never held whole in the clear.
+    const cp = journal.readCheckpoint()
+    replica = await openReplica({ image: cp?.chunks, logger: log })
     // Replay what the checkpoint does not contain (idempotent local effects).
     const entries = journal.since(cp?.coveredSeq ?? 0)
     const at = new Date(now())

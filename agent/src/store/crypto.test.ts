@@ -80,6 +80,40 @@ describe('cipher (AES-256-GCM)', () => {
     expect(c.openJson(c.sealJson(v, 'kv:chat'), 'kv:chat')).toEqual(v)
   })
 
+  test('a blob sealed from chunks opens as their concatenation, whole or piece by piece', () => {
+    const c = createCipher(randomBytes(32))
+    const parts = [randomBytes(1000), Buffer.alloc(0), randomBytes(70_000), text]
+    const whole = Buffer.concat(parts)
+    const sealed = c.seal(parts, 'img')
+    expect(sealed.length).toBe(1 + 12 + 16 + whole.length)
+    expect(c.open(sealed, 'img').equals(whole)).toBe(true)
+    expect(Buffer.concat([...c.openChunks(sealed, 'img', 4096)]).equals(whole)).toBe(true)
+    // Read back in odd pieces, the header itself split across them.
+    const pieces = [
+      sealed.subarray(0, 5),
+      sealed.subarray(5, 40),
+      sealed.subarray(40, 50_001),
+      sealed.subarray(50_001),
+    ]
+    expect(Buffer.concat([...c.openChunks(pieces, 'img')]).equals(whole)).toBe(true)
+  })
+
+  test('opening piece by piece throws CorruptDataError at the end when a byte was changed or cut', () => {
+    const c = createCipher(randomBytes(32))
+    const sealed = c.seal([randomBytes(10_000), randomBytes(10_000)], 'img')
+    const bad = Buffer.from(sealed)
+    bad[bad.length - 100] = bad[bad.length - 100]! ^ 1
+    const it = c.openChunks(bad, 'img', 4096)
+    // The pieces before the end come out (unauthenticated); the end refuses them all.
+    expect(it.next().done).toBe(false)
+    expect(() => [...it]).toThrow(CorruptDataError)
+    expect(() => [...c.openChunks(sealed.subarray(0, sealed.length - 1), 'img')]).toThrow(
+      CorruptDataError,
+    )
+    expect(() => [...c.openChunks(sealed.subarray(0, 20), 'img')]).toThrow(CorruptDataError)
+    expect(() => [...c.openChunks(sealed, 'other')]).toThrow(CorruptDataError)
+  })
+
   test('keys must be 32 bytes', () => {
     expect(() => createCipher(randomBytes(16))).toThrow(/32 bytes/)
   })

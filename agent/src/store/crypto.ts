@@ -4,7 +4,7 @@
  * The key comes from Electron safeStorage (a random key it protects) or, headless, from a
  * passphrase through scrypt; a key check file tells a wrong key apart from corrupt data.
  */
-import { createCipheriv, createDecipheriv, createHmac, randomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto'
+import { createCipheriv, createDecipheriv, createHmac, randomBytes, scrypt as scryptCb, timingSafeEqual, type Decipher } from 'node:crypto'
 import { existsSync, readFileSync, writeFileSync, mkdirSync, renameSync } from 'node:fs'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -12,6 +12,8 @@ import { promisify } from 'node:util'
 const scrypt = promisify(scryptCb) as (pw: string | Buffer, salt: Buffer, len: number, opts: { N: number; r: number; p: number; maxmem: number }) => Promise<Buffer>
 
 const VERSION = 1
+/** version(1) | nonce(12) | tag(16) */
+const HEADER = 29
 export const KEY_BYTES = 32
 
 export class WrongKeyError extends Error {
@@ -30,8 +32,16 @@ export class CorruptDataError extends Error {
 
 /** Seals and opens blobs with one 256-bit key. */
 export interface Cipher {
-  seal(plain: Uint8Array, aad?: string): Buffer
+  /** Seals one blob; given chunks, seals their concatenation without concatenating them first. */
+  seal(plain: Uint8Array | readonly Uint8Array[], aad?: string): Buffer
   open(sealed: Uint8Array, aad?: string): Buffer
+  /**
+   * Opens a sealed blob piece by piece, given whole (opened `chunkBytes` at a time) or as the
+   * pieces it was read in, so that a large one is never held whole, nor twice. The pieces
+   * are not authenticated until the generator has finished: it throws `CorruptDataError` at
+   * its end if they were altered; use them only after that.
+   */
+  openChunks(sealed: Uint8Array | Iterable<Uint8Array>, aad?: string, chunkBytes?: number): Generator<Buffer, void, undefined>
   sealJson(v: unknown, aad?: string): Buffer
   openJson<T>(sealed: Uint8Array, aad?: string): T
   /**
@@ -41,31 +51,74 @@ export interface Cipher {
   pseudonym(name: string): string
 }
 
+function* split(b: Uint8Array, size: number): Generator<Uint8Array> {
+  for (let at = 0; at < b.length; at += size) yield b.subarray(at, at + size)
+}
+
 export function createCipher(key: Buffer): Cipher {
   if (key.length !== KEY_BYTES) throw new Error('the key must be 32 bytes')
-  const seal = (plain: Uint8Array, aad = ''): Buffer => {
+  const seal = (plain: Uint8Array | readonly Uint8Array[], aad = ''): Buffer => {
+    const parts = plain instanceof Uint8Array ? [plain] : plain
     const nonce = randomBytes(12)
     const c = createCipheriv('aes-256-gcm', key, nonce)
     c.setAAD(Buffer.from(aad))
-    const data = Buffer.concat([c.update(plain), c.final()])
-    return Buffer.concat([Buffer.from([VERSION]), nonce, c.getAuthTag(), data])
+    // GCM keeps the length: the sealed blob is written in place, part by part.
+    const out = Buffer.allocUnsafe(HEADER + parts.reduce((n, p) => n + p.byteLength, 0))
+    out[0] = VERSION
+    nonce.copy(out, 1)
+    let at = HEADER
+    for (const p of parts) at += c.update(p).copy(out, at)
+    at += c.final().copy(out, at)
+    c.getAuthTag().copy(out, 13)
+    return out.subarray(0, at)
   }
-  const open = (sealed: Uint8Array, aad = ''): Buffer => {
+  const decipher = (sealed: Uint8Array, aad: string) => {
     const b = Buffer.from(sealed.buffer, sealed.byteOffset, sealed.byteLength)
-    if (b.length < 29 || b[0] !== VERSION) throw new CorruptDataError(aad || 'blob')
+    if (b.length < HEADER || b[0] !== VERSION) throw new CorruptDataError(aad || 'blob')
     const d = createDecipheriv('aes-256-gcm', key, b.subarray(1, 13))
     d.setAAD(Buffer.from(aad))
-    d.setAuthTag(b.subarray(13, 29))
+    d.setAuthTag(b.subarray(13, HEADER))
+    return { d, data: b.subarray(HEADER) }
+  }
+  const open = (sealed: Uint8Array, aad = ''): Buffer => {
+    const { d, data } = decipher(sealed, aad)
     try {
-      return Buffer.concat([d.update(b.subarray(29)), d.final()])
+      return Buffer.concat([d.update(data), d.final()])
     } catch {
       throw new CorruptDataError(aad || 'blob')
     }
+  }
+  function* openChunks(sealed: Uint8Array | Iterable<Uint8Array>, aad = '', chunkBytes = 1 << 20): Generator<Buffer, void, undefined> {
+    const pieces = sealed instanceof Uint8Array ? split(sealed, chunkBytes) : sealed
+    const head = Buffer.alloc(HEADER)
+    let headFill = 0
+    let d: Decipher | null = null
+    for (const piece of pieces) {
+      let p = Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength)
+      if (!d) {
+        const n = Math.min(HEADER - headFill, p.length)
+        p.copy(head, headFill, 0, n)
+        headFill += n
+        p = p.subarray(n)
+        if (headFill < HEADER) continue
+        d = decipher(head, aad).d
+      }
+      if (p.length > 0) yield d.update(p)
+    }
+    if (!d) throw new CorruptDataError(aad || 'blob')
+    let last: Buffer
+    try {
+      last = d.final()
+    } catch {
+      throw new CorruptDataError(aad || 'blob')
+    }
+    if (last.length > 0) yield last
   }
   const nameKey = createHmac('sha256', key).update('kefu-pseudonym-v1').digest()
   return {
     seal,
     open,
+    openChunks,
     sealJson: (v, aad) => seal(Buffer.from(JSON.stringify(v)), aad),
     openJson: <T>(s: Uint8Array, aad?: string) => JSON.parse(open(s, aad).toString('utf8')) as T,
     pseudonym: (name) => createHmac('sha256', nameKey).update(name).digest('base64url'),

@@ -86,3 +86,21 @@ test('outbox entries are sealed, replayed in order and acked', () => {
   expect([...j.loadCheckpoint()!.data]).toEqual([1, 2, 3])
   j.close()
 })
+
+test('the checkpoint is read back piece by piece, sealed (no image bytes in the clear in the file)', () => {
+  const dir = tempDir()
+  const j = openJournal(dir, createCipher(randomBytes(32)))
+  expect(j.readCheckpoint()).toBeNull()
+  // Larger than a read piece, in several chunks, with a marker the file must not show.
+  const marker = Buffer.from('检查点明文标记')
+  const parts = [randomBytes(700_000), marker, randomBytes(900_000)]
+  j.saveCheckpoint(parts, 7)
+  const cp = j.readCheckpoint()!
+  expect(cp.coveredSeq).toBe(7)
+  const chunks = [...cp.chunks]
+  expect(chunks.length).toBeGreaterThan(1)
+  expect(Buffer.concat(chunks).equals(Buffer.concat(parts))).toBe(true)
+  expect(j.loadCheckpoint()!.data.equals(Buffer.concat(parts))).toBe(true)
+  j.close()
+  expect(folderHas(dir, marker.toString())).toBe(false)
+})

@@ -35,10 +35,20 @@ export interface Journal {
   lastSeq(): number
   get<T>(key: string): T | undefined
   set(key: string, value: unknown): void
-  saveCheckpoint(data: Uint8Array, coveredSeq: number): void
+  /** Seals and stores the replica's image (one blob, or its chunks in order). */
+  saveCheckpoint(data: Uint8Array | readonly Uint8Array[], coveredSeq: number): void
+  /** The stored image, opened whole. */
   loadCheckpoint(): { data: Buffer; coveredSeq: number } | null
+  /**
+   * The stored image, opened chunk by chunk as `chunks` is iterated (a restore never holds it
+   * twice); the iteration throws `CorruptDataError` at its end if it fails authentication.
+   */
+  readCheckpoint(): { chunks: Iterable<Buffer>; coveredSeq: number } | null
   close(): void
 }
+
+/** How much of the sealed checkpoint a restore reads (and opens) at a time. */
+const CHECKPOINT_PIECE = 1 << 20
 
 export function openJournal(dataDir: string, cipher: Cipher): Journal {
   mkdirSync(dataDir, { recursive: true })
@@ -93,6 +103,9 @@ export function openJournal(dataDir: string, cipher: Cipher): Journal {
   const kvSet = db.prepare(`INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`)
   const saveCp = db.prepare(`INSERT INTO checkpoint (id, covered_seq, taken_at, data) VALUES (1, ?, ?, ?)
                              ON CONFLICT (id) DO UPDATE SET covered_seq = excluded.covered_seq, taken_at = excluded.taken_at, data = excluded.data`)
+  const loadCp = db.prepare(`SELECT covered_seq, data FROM checkpoint WHERE id = 1`)
+  const cpSize = db.prepare(`SELECT covered_seq, length(data) AS size FROM checkpoint WHERE id = 1`)
+  const cpPiece = db.prepare(`SELECT substr(data, ?, ?) AS piece FROM checkpoint WHERE id = 1`)
   const prune = db.prepare(`DELETE FROM outbox WHERE state = 'acked' AND seq <= ?`)
   const saveCpTx = db.transaction((sealed: Buffer, coveredSeq: number) => {
     saveCp.run(coveredSeq, Date.now(), sealed)
@@ -121,8 +134,17 @@ export function openJournal(dataDir: string, cipher: Cipher): Journal {
       saveCpTx(cipher.seal(data, 'checkpoint'), coveredSeq)
     },
     loadCheckpoint() {
-      const r = db.prepare(`SELECT covered_seq, data FROM checkpoint WHERE id = 1`).get() as { covered_seq: number; data: Buffer } | undefined
+      const r = loadCp.get() as { covered_seq: number; data: Buffer } | undefined
       return r ? { data: cipher.open(r.data, 'checkpoint'), coveredSeq: r.covered_seq } : null
+    },
+    readCheckpoint() {
+      const r = cpSize.get() as { covered_seq: number; size: number } | undefined
+      if (!r) return null
+      // The sealed blob is read a piece at a time too (SQLite seeks its overflow pages).
+      function* sealed(): Generator<Buffer> {
+        for (let at = 0; at < r!.size; at += CHECKPOINT_PIECE) yield (cpPiece.get(at + 1, CHECKPOINT_PIECE) as { piece: Buffer }).piece
+      }
+      return { chunks: cipher.openChunks(sealed(), 'checkpoint'), coveredSeq: r.covered_seq }
     },
     close: () => db.close(),
   }

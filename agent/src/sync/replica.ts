@@ -11,6 +11,7 @@ import type { SyncedTable } from '@kefu/schema'
 import { AGENT_SHAPE_GROUPS } from '@kefu/sync-rules'
 import type { Logger } from 'pino'
 import { abortable } from './backoff.ts'
+import { ImageMemoryFs, PGDATA, readImage, writeImage, type ImageEntry, type ImageFs } from './replica-image.ts'
 
 export interface Replica {
   db: Db
@@ -20,8 +21,8 @@ export interface Replica {
   readonly upToDate: boolean
   /** When the replica last caught up with the cloud. */
   readonly lastSyncAt: Date | null
-  /** A consistent compressed image of the whole database, to seal into the journal. */
-  snapshot(): Promise<Uint8Array>
+  /** A consistent compressed image of the whole database, in chunks, to seal into the journal. */
+  snapshot(): Promise<Uint8Array[]>
   stopSync(): void
   close(): Promise<void>
 }
@@ -93,27 +94,50 @@ export async function resumeFromCommitted(db: Queryable): Promise<number> {
 
 // A fresh replica costs an initdb (~2 s); later fresh replicas in the same process (tests,
 // benchmarks, several agents in one process) start from an image of the first one instead.
-let blankImage: Promise<Uint8Array> | null = null
+let blankImage: Promise<Uint8Array[]> | null = null
 
 /**
  * Postgres settings for a replica that lives in memory (bench/agent-footprint measures them):
- * - shared_buffers: Postgres touches all of its buffer pool at start, and the default 128 MB
- *   was the largest part of the agent's RSS; a replica's hot set fits in 16 MB.
+ * - shared_buffers: Postgres touches all of its buffer pool at start, and every page of
+ *   WebAssembly memory it touches stays resident. A page it does not hold is a copy away in
+ *   MEMFS, so a small pool costs little: 4 MB instead of 16 took 12 MB off the RSS with
+ *   captures and queries as fast; 1 MB made full scans a third slower.
+ * - max_connections and the replication and autovacuum slots: PGlite is one backend, but
+ *   Postgres sizes its shared memory (locks, process slots) for these; 3 MB less.
  * - full_page_writes off: memory has no torn pages; the WAL, itself in memory, stays small.
  * - wal_recycle off, min/max_wal_size: WAL segments are files in memory; without a cap they
  *   pile up to 1 GB before a checkpoint, and recycled ones are kept (and checkpointed) too.
+ *   (32 MB is the least that replicas created with 16 MB segments accept.)
  */
 export const REPLICA_PG_SETTINGS = {
-  shared_buffers: '16MB',
+  shared_buffers: '4MB',
   full_page_writes: 'off',
   wal_recycle: 'off',
   min_wal_size: '32MB',
   max_wal_size: '64MB',
+  max_connections: '2',
+  max_wal_senders: '0',
+  max_replication_slots: '0',
+  autovacuum_max_workers: '1',
 } as const
 
-async function createPglite(image: Uint8Array | undefined): Promise<PGliteWithSync> {
+/** A checkpoint image: the gzipped tar of a data directory, whole or in chunks. */
+export type ReplicaImage = Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array>
+
+/**
+ * The image of a PGlite's data directory, read in place while no query runs (the caller runs
+ * CHECKPOINT first if it wants the WAL folded in; the image is consistent either way).
+ */
+function dumpImage(pg: PGlite): Promise<Uint8Array[]> {
+  return pg.runExclusive(() => {
+    const mod = pg.Module as unknown as { FS: ImageFs; ENV?: Record<string, string> }
+    return writeImage(mod.FS, mod.ENV?.['PGDATA'] ?? PGDATA)
+  })
+}
+
+async function createPglite(image: ImageEntry[] | undefined): Promise<PGliteWithSync> {
   return (await PGlite.create({
-    ...(image ? { loadDataDir: new Blob([image as Uint8Array<ArrayBuffer>]) } : {}),
+    ...(image ? { fs: new ImageMemoryFs(image) } : {}),
     // 1 MB WAL segments (instead of 16) for replicas created from now on.
     initDbStartParams: ['--wal-segsize=1'],
     startParams: [...PGlite.defaultStartParams, ...Object.entries(REPLICA_PG_SETTINGS).flatMap(([k, v]) => ['-c', `${k}=${v}`])],
@@ -121,12 +145,43 @@ async function createPglite(image: Uint8Array | undefined): Promise<PGliteWithSy
   })) as unknown as PGliteWithSync
 }
 
+/**
+ * initdb leaves the template databases beside `postgres`: 14 MB of catalogs that a replica
+ * never uses (it creates no database) but would hold in memory and in every checkpoint.
+ * Drops them once; checkpoints taken before this still carry them until the next one.
+ */
+async function dropTemplates(pg: PGlite): Promise<void> {
+  const { rows } = await pg.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname IN ('template0', 'template1')`)
+  for (const { datname } of rows) {
+    await pg.exec(`ALTER DATABASE ${datname} IS_TEMPLATE false`)
+    await pg.exec(`DROP DATABASE ${datname}`)
+  }
+}
+
+/**
+ * The overlay tables fill with every capture and empty as the cloud confirms; VACUUM leaves
+ * their files, and above all their indexes, at the largest they ever were (3 MB of empty index
+ * pages after 20,000 captures), in memory and in every checkpoint. Once an overlay is nearly
+ * empty again, rewriting it costs next to nothing and gives that memory back.
+ */
+async function compactOverlays(pg: PGlite): Promise<void> {
+  const { rows } = await pg.query<{ t: string }>(
+    `SELECT c.oid::regclass::text AS t FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = 'public' AND c.relkind = 'r' AND c.relname LIKE '%\\_local'
+        AND c.reltuples < $1 AND pg_total_relation_size(c.oid) > $2`,
+    [OVERLAY_COMPACT.maxRows, OVERLAY_COMPACT.minBytes],
+  )
+  for (const { t } of rows) await pg.exec(`VACUUM FULL ${t}`)
+}
+
+/** When an overlay table is rewritten at a checkpoint: few rows left in a large file. */
+export const OVERLAY_COMPACT = { maxRows: 1000, minBytes: 256 << 10 } as const
+
 async function freshPglite(): Promise<PGliteWithSync> {
-  if (blankImage) return createPglite(await blankImage)
+  if (blankImage) return createPglite(await readImage(await blankImage))
   const pg = await createPglite(undefined)
-  const image = (pg as unknown as PGlite)
-    .dumpDataDir('none')
-    .then(async (f) => new Uint8Array(await f.arrayBuffer()))
+  await dropTemplates(pg as unknown as PGlite)
+  const image = dumpImage(pg as unknown as PGlite)
   blankImage = image
   await image.catch(() => {
     blankImage = null // the next fresh replica pays the initdb again
@@ -191,8 +246,10 @@ function quietRefresh(
 }
 
 /** Opens the replica, from a checkpoint image when there is one. */
-export async function openReplica(opts: { image?: Uint8Array | undefined; logger: Logger }): Promise<Replica> {
-  const pg = opts.image ? await createPglite(opts.image) : await freshPglite()
+export async function openReplica(opts: { image?: ReplicaImage | undefined; logger: Logger }): Promise<Replica> {
+  const image = opts.image instanceof Uint8Array ? [opts.image] : opts.image
+  const pg = image ? await createPglite(await readImage(image)) : await freshPglite()
+  if (image) await dropTemplates(pg as unknown as PGlite)
   // pglite-sync commits in a transaction it does not await, and when it is unsubscribed during
   // that commit it rolls back, failing the transaction: an unhandled rejection inside the
   // library. Once we are stopping, a failed transaction is expected (nothing was committed, and
@@ -293,9 +350,9 @@ export async function openReplica(opts: { image?: Uint8Array | undefined; logger
       // the memory it is restored into and the start time without bound. A checkpoint then
       // lets the WAL go.
       await pg.exec(`VACUUM`)
+      await compactOverlays(pg as unknown as PGlite)
       await pg.exec(`CHECKPOINT`)
-      const f = await (pg as unknown as PGlite).dumpDataDir('gzip')
-      return new Uint8Array(await f.arrayBuffer())
+      return dumpImage(pg as unknown as PGlite)
     },
     async close() {
       stopping = true
