@@ -40,5 +40,11 @@ export {
   type FaqMatcher,
   type FaqMatcherOptions,
 } from './faq-matcher.ts'
-export { classifySmallTalk, isSmallTalk, isGreeting, SmallTalkKind } from './small-talk.ts'
+export {
+  classifySmallTalk,
+  isSmallTalk,
+  isGreeting,
+  SMALL_TALK_REPLY,
+  SmallTalkKind,
+} from './small-talk.ts'
 export * from './rules/index.ts'

@@ -16,6 +16,16 @@ export const SmallTalkKind = {
 /** One of {@link SmallTalkKind}. */
 export type SmallTalkKind = (typeof SmallTalkKind)[keyof typeof SmallTalkKind]
 
+/**
+ * The canned replies to small talk, the same from the cloud's pipeline and the offline agent
+ * (an acknowledgement needs none).
+ */
+export const SMALL_TALK_REPLY: Readonly<Record<Exclude<SmallTalkKind, 'ack'>, string>> = {
+  greeting: '您好，请问有什么可以帮您？',
+  thanks: '不客气，有需要随时找我们哦～',
+  bye: '好的，祝您生活愉快，再见！',
+}
+
 /** Splits a whitespace-separated list (messages are compared without spaces, so are phrases). */
 const words = (list: string) => list.trim().split(/\s+/)
 

@@ -29,6 +29,7 @@ import {
   parseRuleSet,
   SEND_AS_IS_CONFIDENCE,
   shouldAnswerInGroup,
+  SMALL_TALK_REPLY,
   stripBotMentions,
   type FaqMatcher,
   type HandoffInput,
@@ -99,12 +100,6 @@ export interface AnswererOptions {
   minConfidence?: number
 }
 
-const SMALL_TALK_REPLY = {
-  greeting: '您好，请问有什么可以帮您？',
-  thanks: '不客气，有需要随时找我们哦～',
-  bye: '好的，祝您生活愉快，再见！',
-} as const
-
 /** Earlier customer messages read from the replica: enough for the largest `repeatWindow`. */
 const RECENT_MESSAGES = 50
 
@@ -128,11 +123,16 @@ export function createAnswerer(o: AnswererOptions): Answerer {
   let rulesId = 'default'
   let loadedAt = 0
   const refresh = async () => {
-    const faqs = await o.db.query<{ id: string; question: string; answer: string; variants: string[] }>(
-      `SELECT id, question, answer, variants FROM faq WHERE published`,
-    )
+    const faqs = await o.db.query<{
+      id: string
+      question: string
+      answer: string
+      variants: string[]
+    }>(`SELECT id, question, answer, variants FROM faq WHERE published`)
     matcher = createFaqMatcher(faqs)
-    const r = await o.db.query<{ id: string; body: unknown }>(`SELECT id, body FROM rules WHERE status = 'published' ORDER BY version DESC LIMIT 1`)
+    const r = await o.db.query<{ id: string; body: unknown }>(
+      `SELECT id, body FROM rules WHERE status = 'published' ORDER BY version DESC LIMIT 1`,
+    )
     if (r[0]) {
       const parsed = parseRuleSet(r[0].body)
       if (parsed.ok) {
@@ -162,7 +162,11 @@ export function createAnswerer(o: AnswererOptions): Answerer {
     const now = o.now()
     // The customer as the cloud finds it: by `customer_id`, or for a direct chat without one,
     // the agent's contact of the same name.
-    const conv = await o.db.query<{ state: string; bot_paused_until: Date | null; grade: string | null }>(
+    const conv = await o.db.query<{
+      state: string
+      bot_paused_until: Date | null
+      grade: string | null
+    }>(
       `SELECT c.state, c.bot_paused_until,
               (SELECT cu.grade FROM customers_all cu
                 WHERE cu.id = coalesce(c.customer_id,
@@ -172,7 +176,11 @@ export function createAnswerer(o: AnswererOptions): Answerer {
       [m.conversationId],
     )
     const c = conv[0]
-    if (c && (c.state === 'waiting_human' || (c.state === 'human' && (!c.bot_paused_until || new Date(c.bot_paused_until) > now))))
+    if (
+      c &&
+      (c.state === 'waiting_human' ||
+        (c.state === 'human' && (!c.bot_paused_until || new Date(c.bot_paused_until) > now)))
+    )
       return wait('person_holds')
     const addressed = (x: { text: string; mentioned: boolean }) =>
       shouldAnswerInGroup(rules, { isGroup: m.isGroup, mentioned: x.mentioned, text: x.text })
@@ -191,7 +199,8 @@ export function createAnswerer(o: AnswererOptions): Answerer {
       cfg: rules.handoff,
     }
     const pre = detectHandoff(base)
-    if (pre.handoff) return { kind: 'handoff', reason: pre.reason, reasons: pre.reasons, earlier: false }
+    if (pre.handoff)
+      return { kind: 'handoff', reason: pre.reason, reasons: pre.reasons, earlier: false }
     // An earlier request for a person (or complaint) still waits for the cloud, which will hand
     // the chat off: answering meanwhile would talk over it. In a group, only what was said to
     // us counts; other members' chatter is not a request.
@@ -206,7 +215,8 @@ export function createAnswerer(o: AnswererOptions): Answerer {
     // The last checks on an outgoing answer, as the cloud's: its confidence, then sensitive words.
     const finish = (a: LocalAnswer): LocalDecision => {
       const post = detectHandoff({ ...base, confidence: a.confidence })
-      if (post.handoff) return { kind: 'handoff', reason: post.reason, reasons: post.reasons, earlier: false }
+      if (post.handoff)
+        return { kind: 'handoff', reason: post.reason, reasons: post.reasons, earlier: false }
       const f = filterSensitive(rules, a.text)
       return f.blocked ? wait('sensitive') : { kind: 'answer', answer: { ...a, text: f.text } }
     }
@@ -217,17 +227,30 @@ export function createAnswerer(o: AnswererOptions): Answerer {
         [m.conversationId],
       )
       if (last?.text === pre.afterHoursNotice) return wait('notice_sent')
-      return finish({ text: pre.afterHoursNotice, confidence: 1, sources: [{ kind: 'rule', id: `${rulesId}:after_hours` }] })
+      return finish({
+        text: pre.afterHoursNotice,
+        confidence: 1,
+        sources: [{ kind: 'rule', id: `${rulesId}:after_hours` }],
+      })
     }
 
     const kw = matchKeywordReply(rules, m.text, { isGroup: m.isGroup })
-    if (kw.matched) return finish({ text: kw.reply, confidence: 1, sources: [{ kind: 'rule', id: `${rulesId}:${kw.rule.id}` }] })
+    if (kw.matched)
+      return finish({
+        text: kw.reply,
+        confidence: 1,
+        sources: [{ kind: 'rule', id: `${rulesId}:${kw.rule.id}` }],
+      })
     const small = classifySmallTalk(query)
     if (small === 'ack') return wait('no_answer')
     if (small) return finish({ text: SMALL_TALK_REPLY[small], confidence: 1, sources: [] })
     const hit = matcher!.match(query)
     if (hit && hit.confidence >= (o.minConfidence ?? SEND_AS_IS_CONFIDENCE))
-      return finish({ text: hit.faq.answer, confidence: hit.confidence, sources: [{ kind: 'faq', id: hit.faq.id }] })
+      return finish({
+        text: hit.faq.answer,
+        confidence: hit.confidence,
+        sources: [{ kind: 'faq', id: hit.faq.id }],
+      })
     return wait('no_answer')
   }
 

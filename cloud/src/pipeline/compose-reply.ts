@@ -16,6 +16,7 @@ import {
   filterSensitive,
   matchKeywordReply,
   shouldAnswerInGroup,
+  SMALL_TALK_REPLY,
   stripBotMentions,
 } from '@kefu/match'
 import type { Queryable } from '@kefu/migrations'
@@ -51,13 +52,6 @@ export const defaultAnswerThresholds: AnswerThresholds = {
   extractiveMinScore: 0.45,
   passages: 4,
 }
-
-/** Canned small-talk replies (the agent's offline answerer says the same). */
-export const SMALL_TALK_REPLY = {
-  greeting: '您好，请问有什么可以帮您？',
-  thanks: '不客气，有需要随时找我们哦～',
-  bye: '好的，祝您生活愉快，再见！',
-} as const
 
 /** Dependencies of {@link composeReply}. */
 export interface ComposeDeps {
