@@ -28,6 +28,7 @@ import { startTestCloud, AGENT_SECRET, type TestCloud } from '../cloud/src/testi
 import { forkAgent, kill9 } from './support/processes.ts'
 import { listFiles, scanForPlaintext } from './support/plaintext-scan.ts'
 import { startWeChatDouble, type WeChatDouble } from './support/wechat-double.ts'
+import { until } from './support/until.ts'
 
 const PASSPHRASE = '客服 passphrase 2026!'
 // Customer text, reply text and a customer's name: none may be readable on disk.
@@ -51,19 +52,6 @@ afterAll(async () => {
   await cloud?.destroy()
   rmSync(dataDir, { recursive: true, force: true })
 })
-
-async function until(
-  cond: () => Promise<boolean> | boolean,
-  ms: number,
-  what: string,
-): Promise<void> {
-  const end = Date.now() + ms
-  while (Date.now() < end) {
-    if (await cond()) return
-    await new Promise((r) => setTimeout(r, 50))
-  }
-  throw new Error(`timed out waiting for ${what}`)
-}
 
 const count = async (db: Db, sql: string, params: unknown[] = []) =>
   (await db.query<{ n: number }>(sql, params))[0]!.n

@@ -32,6 +32,7 @@ import { importFaqFile } from '../cloud/src/rag/kb-import.ts'
 import { FAQ_JSONL } from '../cloud/src/rag/test-kb.ts'
 import { compressedClock } from './support/compressed-clock.ts'
 import { prng } from './support/processes.ts'
+import { until } from './support/until.ts'
 
 const SPEED = 20
 const OUTAGE_MS = 10 * 60_000
@@ -43,20 +44,6 @@ afterEach(async () => {
   for (const c of cleanups.reverse()) await c().catch(() => {})
   cleanups.length = 0
 })
-
-async function until(
-  cond: () => Promise<boolean> | boolean,
-  ms: number,
-  what: string,
-  diag?: () => Promise<unknown> | unknown,
-): Promise<void> {
-  const end = Date.now() + ms
-  while (Date.now() < end) {
-    if (await cond()) return
-    await new Promise((r) => setTimeout(r, 50))
-  }
-  throw new Error(`timed out waiting for ${what}${diag ? `: ${JSON.stringify(await diag())}` : ''}`)
-}
 
 const count = async (db: Db, sql: string, params: unknown[] = []) =>
   (await db.query<{ n: number }>(sql, params))[0]!.n
@@ -280,16 +267,18 @@ test('ten minutes offline: greetings and FAQs answered locally, the rest queued;
     () => driver.sent().length === sentOnline + locals.length,
     60_000,
     'local replies sent',
-    async () => ({
-      sent: driver
-        .sent()
-        .slice(sentOnline)
-        .map((x) => [x.chatKey, x.text]),
-      locals: locals.map((p) => [p.chat, p.text]),
-      replies: await rdb.query(
-        `SELECT r.text, r.status, r.error FROM replies_all r WHERE origin = 'local'`,
-      ),
-    }),
+    {
+      diag: async () => ({
+        sent: driver
+          .sent()
+          .slice(sentOnline)
+          .map((x) => [x.chatKey, x.text]),
+        locals: locals.map((p) => [p.chat, p.text]),
+        replies: await rdb.query(
+          `SELECT r.text, r.status, r.error FROM replies_all r WHERE origin = 'local'`,
+        ),
+      }),
+    },
   )
   await until(
     async () => (await count(rdb, `SELECT count(*)::int AS n FROM messages_all`)) === pushed.length,

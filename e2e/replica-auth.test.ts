@@ -15,6 +15,7 @@ import { newId } from '@kefu/schema'
 import { createKefuAgent, type AgentCredentials } from '@kefu/agent'
 import { startTestCloud, AGENT_SECRET } from '../cloud/src/testing/test-cloud.ts'
 import { tokenCredentials } from '../agent/src/core/token-credentials.ts'
+import { until } from './support/until.ts'
 
 const logger = pino({ level: 'silent' })
 const cleanups: (() => Promise<void>)[] = []
@@ -22,19 +23,6 @@ afterEach(async () => {
   for (const c of cleanups.reverse()) await c().catch(() => {})
   cleanups.length = 0
 })
-
-async function until(
-  cond: () => Promise<boolean> | boolean,
-  ms: number,
-  what: string,
-): Promise<void> {
-  const end = Date.now() + ms
-  while (Date.now() < end) {
-    if (await cond()) return
-    await new Promise((r) => setTimeout(r, 50))
-  }
-  throw new Error(`timed out waiting for ${what}`)
-}
 
 /** Credentials that present a stale secret until `refresh()` is allowed to succeed. */
 function staleUntilRefreshed(agentId: string, refreshWorks: () => boolean) {

@@ -12,6 +12,7 @@ import { newId } from '@kefu/schema'
 import { createKefuAgent, sharedSecret, type KefuAgent } from '@kefu/agent'
 import { startTestCloud, AGENT_SECRET, type TestCloud } from '../cloud/src/testing/test-cloud.ts'
 import type { CapturedMessage } from '../agent/src/driver/driver.ts'
+import { until } from './support/until.ts'
 
 const logger = pino({ level: 'silent' })
 const cleanups: (() => Promise<void>)[] = []
@@ -20,17 +21,20 @@ afterEach(async () => {
   cleanups.length = 0
 })
 
-async function until(cond: () => Promise<boolean> | boolean, ms = 15_000, what = 'condition'): Promise<void> {
-  const end = Date.now() + ms
-  while (Date.now() < end) {
-    if (await cond()) return
-    await new Promise((r) => setTimeout(r, 25))
-  }
-  throw new Error(`timed out waiting for ${what}`)
-}
-
-function agentFor(c: TestCloud, agentId: string, dataDir = mkdtempSync(join(tmpdir(), 'kefu-agent-')), key = randomBytes(32)): KefuAgent & { dataDir: string; key: Buffer } {
-  const a = createKefuAgent({ cloudUrl: c.url, agentId, credentials: sharedSecret(agentId, AGENT_SECRET), dataDir, key, logger })
+function agentFor(
+  c: TestCloud,
+  agentId: string,
+  dataDir = mkdtempSync(join(tmpdir(), 'kefu-agent-')),
+  key = randomBytes(32),
+): KefuAgent & { dataDir: string; key: Buffer } {
+  const a = createKefuAgent({
+    cloudUrl: c.url,
+    agentId,
+    credentials: sharedSecret(agentId, AGENT_SECRET),
+    dataDir,
+    key,
+    logger,
+  })
   cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }))
   return Object.assign(a, { dataDir, key })
 }
@@ -54,24 +58,52 @@ test('cloud rows reach exactly the right replicas; agent rows reach the cloud', 
   const idB = await c.createAgent('B')
   const a = agentFor(c, idA)
   const b = agentFor(c, idB)
-  cleanups.push(() => a.stop({ checkpoint: false }), () => b.stop({ checkpoint: false }))
+  cleanups.push(
+    () => a.stop({ checkpoint: false }),
+    () => b.stop({ checkpoint: false }),
+  )
   await a.start()
   await b.start()
   // Agent A captures two customer messages: they reach the cloud.
   expect(await a.capture([bubble('张三', '你好', 1), bubble('张三', '我的快递到哪了', 2)])).toBe(2)
-  await until(async () => (await c.db.query(`SELECT 1 FROM messages WHERE agent_id = $1::uuid`, [idA])).length === 2, 15_000, 'messages in cloud')
+  await until(
+    async () =>
+      (await c.db.query(`SELECT 1 FROM messages WHERE agent_id = $1::uuid`, [idA])).length === 2,
+    15_000,
+    'messages in cloud',
+  )
   // The cloud answers: the reply reaches A's replica only.
-  const conv = await c.db.query<{ id: string }>(`SELECT id FROM conversations WHERE agent_id = $1::uuid`, [idA])
+  const conv = await c.db.query<{ id: string }>(
+    `SELECT id FROM conversations WHERE agent_id = $1::uuid`,
+    [idA],
+  )
   const replyId = newId()
   await c.db.query(
     `INSERT INTO replies (id, conversation_id, agent_id, text, origin) VALUES ($1::uuid, $2::uuid, $3::uuid, '在路上了', 'cloud_ai')`,
     [replyId, conv[0]!.id, idA],
   )
-  await c.db.query(`INSERT INTO faq (id, question, answer) VALUES ($1::uuid, '发货时间', '48小时内发货')`, [newId()])
-  await until(async () => (await a.replica.db.query(`SELECT 1 FROM replies WHERE id = $1::uuid`, [replyId])).length === 1, 15_000, 'reply in A')
-  await until(async () => (await b.replica.db.query(`SELECT 1 FROM faq`)).length === 1, 15_000, 'faq in B')
+  await c.db.query(
+    `INSERT INTO faq (id, question, answer) VALUES ($1::uuid, '发货时间', '48小时内发货')`,
+    [newId()],
+  )
+  await until(
+    async () =>
+      (await a.replica.db.query(`SELECT 1 FROM replies WHERE id = $1::uuid`, [replyId])).length ===
+      1,
+    15_000,
+    'reply in A',
+  )
+  await until(
+    async () => (await b.replica.db.query(`SELECT 1 FROM faq`)).length === 1,
+    15_000,
+    'faq in B',
+  )
   // The synced rows replaced A's optimistic ones.
-  await until(async () => (await a.replica.db.query(`SELECT 1 FROM messages_local`)).length === 0, 15_000, 'local rows replaced')
+  await until(
+    async () => (await a.replica.db.query(`SELECT 1 FROM messages_local`)).length === 0,
+    15_000,
+    'local rows replaced',
+  )
   expect((await a.replica.db.query(`SELECT 1 FROM messages`)).length).toBe(2)
   // B sees nothing of A's.
   for (const t of ['messages', 'replies', 'conversations', 'customers'])
@@ -93,7 +125,9 @@ test('offline for a while: capture continues, the outbox drains in order on reco
   const c2 = await startTestCloud({ db: c.db, port })
   cleanups.push(() => c2.close())
   await until(() => a.status().outboxDepth === 0, 60_000, 'outbox drained')
-  const rows = await c2.db.query<{ text: string }>(`SELECT text FROM messages ORDER BY created_at, captured_at`)
+  const rows = await c2.db.query<{ text: string }>(
+    `SELECT text FROM messages ORDER BY created_at, captured_at`,
+  )
   expect(rows).toHaveLength(300)
   expect(new Set(rows.map((r) => r.text)).size).toBe(300)
 })

@@ -6,11 +6,12 @@
  */
 import { readFileSync } from 'node:fs'
 import { pino } from 'pino'
-import { createTestPostgres, openPglite, type Db } from '@kefu/migrations'
 import { newId } from '@kefu/schema'
 import { createKefuAgent, keyFromPassphrase, sharedSecret } from '@kefu/agent'
 import type { CapturedMessage } from '../../agent/src/driver/driver.ts'
 import { startTestCloud, AGENT_SECRET } from '../../cloud/src/testing/test-cloud.ts'
+import { until } from '../../e2e/support/until.ts'
+import { openBenchDb } from '../support/bench-db.ts'
 
 export interface BuildOptions {
   dataDir: string
@@ -32,21 +33,6 @@ export interface BuildResult {
   faq: number
 }
 
-async function cloudDb(
-  engine: BuildOptions['engine'],
-): Promise<{ db: Db; engine: 'pglite' | 'postgres'; drop: () => Promise<void> }> {
-  if (engine !== 'pglite') {
-    try {
-      const t = await createTestPostgres({ max: 20 })
-      return { db: t.db, engine: 'postgres', drop: () => t.drop() }
-    } catch (err) {
-      if (engine === 'postgres') throw err
-    }
-  }
-  const db = await openPglite()
-  return { db, engine: 'pglite', drop: () => db.close() }
-}
-
 const QUERIES = readFileSync(new URL('../data/queries-zh.jsonl', import.meta.url), 'utf8')
   .split('\n')
   .filter(Boolean)
@@ -56,15 +42,6 @@ const FAQ = readFileSync(new URL('../data/faq-zh.jsonl', import.meta.url), 'utf8
   .filter(Boolean)
   .map((l) => JSON.parse(l) as { question: string; answer: string; variants?: string[] })
 
-async function until(cond: () => Promise<boolean>, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms
-  while (Date.now() < end) {
-    if (await cond()) return
-    await new Promise((r) => setTimeout(r, 200))
-  }
-  throw new Error(`timed out waiting for ${what}`)
-}
-
 const count = async (
   db: { query<T>(sql: string, p?: unknown[]): Promise<T[]> },
   sql: string,
@@ -73,7 +50,7 @@ const count = async (
 
 export async function buildReplica(o: BuildOptions): Promise<BuildResult> {
   const t0 = performance.now()
-  const { db, engine, drop } = await cloudDb(o.engine)
+  const { db, engine, drop } = await openBenchDb(o.engine)
   const cloud = await startTestCloud({ db, longPollMs: 2000 })
   try {
     const agentId = await cloud.createAgent('footprint')
@@ -119,11 +96,14 @@ export async function buildReplica(o: BuildOptions): Promise<BuildResult> {
       while (agent.status().outboxDepth > 5_000) await new Promise((r) => setTimeout(r, 100))
     }
     o.log(`captured ${o.messages} messages`)
-    await until(async () => agent.status().outboxDepth === 0, 600_000, 'outbox drained')
+    await until(async () => agent.status().outboxDepth === 0, 600_000, 'outbox drained', {
+      everyMs: 200,
+    })
     await until(
       async () => (await count(db, `SELECT count(*)::int AS n FROM messages`)) === o.messages,
       60_000,
       'messages in the cloud',
+      { everyMs: 200 },
     )
     o.log('outbox drained')
     // Historical replies, already sent: the replica holds them, the sender has nothing to do.
@@ -144,6 +124,7 @@ export async function buildReplica(o: BuildOptions): Promise<BuildResult> {
         (await count(rdb, `SELECT count(*)::int AS n FROM messages_local`)) === 0,
       600_000,
       'replica synced',
+      { everyMs: 200 },
     )
     o.log('replica synced')
     await agent.stop()

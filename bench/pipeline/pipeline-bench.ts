@@ -19,7 +19,7 @@ import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { pino } from 'pino'
-import { createTestPostgres, migrate, openPglite, type Db } from '@kefu/migrations'
+import { migrate, type Db } from '@kefu/migrations'
 import { createLlmGateway } from '../../cloud/src/llm/gateway.ts'
 import { measureGatewayOverhead } from '../../cloud/src/llm/gateway-overhead.ts'
 import { createMetrics } from '../../cloud/src/metrics.ts'
@@ -30,6 +30,7 @@ import { createLexicalEmbedder } from '../../cloud/src/rag/embedder.ts'
 import { importFaqFile } from '../../cloud/src/rag/kb-import.ts'
 import { createRetriever } from '../../cloud/src/rag/search.ts'
 import { createLogTail } from '../../cloud/src/sync/log-tail.ts'
+import { openBenchDb } from '../support/bench-db.ts'
 
 /** Bench settings. */
 export interface PipelineBenchOptions {
@@ -66,21 +67,6 @@ function percentile(xs: readonly number[], p: number): number {
   if (xs.length === 0) return Number.NaN
   const s = [...xs].sort((a, b) => a - b)
   return s[Math.min(s.length, Math.max(1, Math.ceil((p / 100) * s.length))) - 1]!
-}
-
-async function openBenchDb(
-  engine: PipelineBenchOptions['engine'],
-): Promise<{ db: Db; engine: 'pglite' | 'postgres'; drop: () => Promise<void> }> {
-  if (engine !== 'pglite') {
-    try {
-      const t = await createTestPostgres({ max: 20 })
-      return { db: t.db, engine: 'postgres', drop: () => t.drop() }
-    } catch (err) {
-      if (engine === 'postgres') throw err
-    }
-  }
-  const db = await openPglite()
-  return { db, engine: 'pglite', drop: () => db.close() }
 }
 
 /**
