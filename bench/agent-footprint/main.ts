@@ -1,13 +1,14 @@
 /**
  * `npm run bench -- agent-footprint [--messages 20000] [--chats 500] [--engine auto|pglite|postgres]
- * [--runs 3] [--settle-s 5] [--idle-s 10] [--mode both|tsx|bundle] [--gc] [--data DIR]
+ * [--runs 3] [--settle-s 5] [--idle-s 10] [--mode bundle|tsx|both] [--gc] [--data DIR]
  * [--node-flags "--flag …"] [--json]`
  *
  * The headless agent's footprint on the sim driver with a replica of `--messages` messages:
  * 1. build: a real cloud and agent capture the messages, replies and the FAQ sync down, the
  *    agent checkpoints and stops (`--data DIR` builds there and keeps it; a later run with the
  *    same `--data` skips the build);
- * 2. measure, `--runs` times, each in a fresh process (footprint-child.ts) with the cloud
+ * 2. measure, `--runs` times, each in a fresh process (footprint-child.ts, bundled as `kefu
+ *    agent` is by bin/agent-bundle.js; `--mode tsx` from source, `both` for each) with the cloud
  *    unreachable: cold start until `start()` resolved and the replica answered a query
  *    (ready_offline_ms, from process start: module loading included), RSS once settled, and
  *    CPU while idle over `--idle-s` seconds.
@@ -63,8 +64,8 @@ const median = (xs: number[]) => {
 }
 
 /**
- * Starts the child on a copy of `dataDir` and waits for its report: footprint-child.ts through
- * tsx (how `kefu agent` runs), or its bundle under plain node (how the desktop app ships).
+ * Starts the child on a copy of `dataDir` and waits for its report: footprint-child.ts bundled
+ * under plain node (how `kefu agent` and the desktop app run), or from source through tsx.
  */
 export function measureOnce(o: {
   dataDir: string
@@ -118,7 +119,7 @@ export interface FootprintOptions {
   runs: number
   settleMs: number
   idleMs: number
-  /** tsx: as `kefu agent` runs; bundle: an esbuild bundle under plain node, as the desktop app. */
+  /** bundle: as `kefu agent` and the desktop app run (esbuild, plain node); tsx: from source. */
   mode: 'tsx' | 'bundle' | 'both'
   gc: boolean
   /** A folder to build into and keep (or built before: then the build is skipped). */
@@ -202,8 +203,8 @@ export async function runFootprintBench(o: FootprintOptions) {
   }
   const tsx = figures(runs.tsx)
   const bundled = figures(runs.bundle)
-  // The headline is `kefu agent` as it runs today (tsx) when measured, else the bundle.
-  const head = (tsx ?? bundled)!
+  // The headline is `kefu agent` as it runs (the bundle) when measured, else from source.
+  const head = (bundled ?? tsx)!
   return {
     rss_mb: head.rss_mb,
     idle_cpu_pct: head.idle_cpu_pct,
@@ -242,7 +243,7 @@ export async function main(argv: string[]): Promise<number> {
       'idle-s': { type: 'string', default: '10' },
       'settle-s': { type: 'string', default: '5' },
       gc: { type: 'boolean', default: false },
-      mode: { type: 'string', default: 'both' },
+      mode: { type: 'string', default: 'bundle' },
       data: { type: 'string' },
       'node-flags': { type: 'string' },
       // The output is JSON either way (as the other benches' --json).

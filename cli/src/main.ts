@@ -20,15 +20,14 @@ import { existsSync, readFileSync } from 'node:fs'
 import { extname } from 'node:path'
 import { parseArgs } from 'node:util'
 import { migrate, openDb } from '@kefu/migrations'
-import { agentHelp, AgentConfigError, formatStatus, loadAgentConfig, readStatusFile, runAgent } from '@kefu/agent'
-import { pino } from 'pino'
+import { runAgentCommand } from './agent-command.ts'
 import { runDemo } from './demo.ts'
 
 type Env = Record<string, string | undefined>
 
 const COMMANDS: Record<string, { help: string; run: (argv: string[], env: Env) => Promise<number> }> = {
   cloud: { help: 'run the cloud (API, shapes, workers) on embedded PGlite or DATABASE_URL', run: runCloud },
-  agent: { help: 'run the headless agent beside WeChat (`kefu agent status` shows a running one)', run: runAgentCmd },
+  agent: { help: 'run the headless agent beside WeChat (`kefu agent status` shows a running one)', run: runAgentCommand },
   migrate: { help: 'apply pending migrations to the cloud database and exit', run: runMigrate },
   kb: { help: 'knowledge base: `kefu kb import FILE` loads FAQ (jsonl, csv) or documents (md)', run: runKb },
   eval: { help: 'measure retrieval: `kefu eval retrieval --faq F --queries Q [--json]`', run: runEval },
@@ -60,37 +59,6 @@ async function runCloud(argv: string[], env: Env): Promise<number> {
   })
   await cloud.close()
   return 0
-}
-
-async function runAgentCmd(argv: string[], env: Env): Promise<number> {
-  if (argv.includes('--help')) {
-    console.log(agentHelp())
-    return 0
-  }
-  if (argv[0] === 'status') {
-    const config = loadAgentConfig(argv.slice(1), env)
-    const s = readStatusFile(config.dataDir)
-    console.log(formatStatus(s))
-    return s ? 0 : 1
-  }
-  const config = loadAgentConfig(argv, env)
-  const logger = pino({ level: config.logLevel, base: { app: 'kefu-agent' } })
-  try {
-    const running = await runAgent(config, logger)
-    console.log(`kefu agent ${config.agentId} running (driver ${config.driver}, cloud ${config.cloud}, data ${config.dataDir})`)
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve)
-      process.once('SIGTERM', resolve)
-    })
-    await running.stop()
-    return 0
-  } catch (err) {
-    if (err instanceof AgentConfigError) {
-      console.error(`kefu agent: ${err.message}\n\n${agentHelp()}`)
-      return 2
-    }
-    throw err
-  }
 }
 
 async function runMigrate(argv: string[], env: Env): Promise<number> {

@@ -15,19 +15,14 @@ import { copyFileSync, mkdirSync, readdirSync, rmSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
+import { AGENT_EXTERNALS } from '../../bin/agent-bundle.js'
 
 const ELECTRON_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const SRC = join(ELECTRON_DIR, 'src')
 
-/** Left to `node_modules` at run time: Electron itself, native addons, wasm and worker loaders. */
-export const EXTERNALS = [
-  'electron',
-  '@electric-sql/pglite',
-  '@electric-sql/pglite-pgvector',
-  'better-sqlite3',
-  '@nut-tree-fork/nut-js',
-  'tesseract.js',
-] as const
+/** Left to `node_modules` at run time: Electron itself, and what `kefu agent`'s bundle leaves
+ *  there (native addons, wasm and worker loaders; bin/agent-bundle.js). */
+export const EXTERNALS = ['electron', ...AGENT_EXTERNALS] as const
 
 export interface ElectronBuildOptions {
   /** Default `electron/dist`; emptied first. */

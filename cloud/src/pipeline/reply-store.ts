@@ -251,6 +251,9 @@ export interface CommitInput {
   readonly owner: string
   readonly now: Date
   readonly conversation: ConversationConfig
+  /** The conversation as the claim read it: enables the one-statement optimistic commit. */
+  readonly expected?: ConversationSnapshot
+  /** Test seam: forces the transactional commit and runs inside it. */
   readonly inCommit?: CommitHook
 }
 
@@ -278,13 +281,118 @@ class StaleClaim extends Error {
 
 const BOT_SILENT: ReplyDecision = { kind: 'skip', why: 'bot_silent' }
 
+// The writes of a commit, as CTEs of one statement: mark the messages answered, and only if
+// every one was still unanswered (`ok`), insert the reply, persist the state, cancel queued bot
+// replies and drop the lease. `$4` is the batch size; `ok` is defined by the caller.
+const WRITES = `
+  reply AS (
+    INSERT INTO replies (id, conversation_id, agent_id, message_ids, text, origin, confidence, sources)
+    SELECT $5::uuid, $1::uuid, $6::uuid, $2::uuid[], $7, $8, $9::real, $10::text::jsonb
+     WHERE $5::uuid IS NOT NULL AND (SELECT ok FROM ok)
+    RETURNING id
+  ), conv AS (
+    UPDATE conversations SET state = $11, bot_paused_until = $12::timestamptz, handler = $13,
+           updated_at = now()
+     WHERE id = $1::uuid AND $14::boolean AND (SELECT ok FROM ok)
+    RETURNING id
+  ), cancel AS (
+    UPDATE replies SET status = 'cancelled', updated_at = now()
+     WHERE conversation_id = $1::uuid AND $15::boolean AND (SELECT ok FROM ok)
+       AND status = 'queued' AND origin IN ('cloud_ai', 'faq', 'rule')
+    RETURNING id
+  ), unclaim AS (
+    DELETE FROM reply_claims WHERE conversation_id = $1::uuid AND owner = $16
+       AND (SELECT ok FROM ok)
+    RETURNING 1
+  )`
+
+// Under the lock taken by the transaction's first statement: mark what is still unanswered;
+// a short count rolls the transaction back.
+const LOCKED_COMMIT_SQL = `
+WITH marked AS (
+  UPDATE messages SET answered_by = $3
+   WHERE id = ANY($2::uuid[]) AND answered_by IS NULL RETURNING id
+), ok AS (SELECT count(*) = $4::int AS ok FROM marked),
+${WRITES}
+SELECT (SELECT ok FROM ok) AS ok`
+
+// The optimistic commit: one statement, one round trip, its own transaction. It locks the
+// conversation only if it is still as the claim read it ($17–$19; then the decision composed on
+// that reading stands), then the unanswered messages (FOR UPDATE re-reads rows changed since the
+// statement began), and writes only if it holds all of them — nothing otherwise.
+const OPTIMISTIC_COMMIT_SQL = `
+WITH guard AS (
+  SELECT set_config('kefu.origin', $20, true) AS origin FROM conversations
+   WHERE id = $1::uuid AND state = $17 AND handler IS NOT DISTINCT FROM $18
+     AND floor(extract(epoch from bot_paused_until) * 1000)::float8 IS NOT DISTINCT FROM $19::float8
+   FOR NO KEY UPDATE
+), pending AS (
+  SELECT id FROM messages
+   WHERE id = ANY($2::uuid[]) AND answered_by IS NULL AND EXISTS (SELECT 1 FROM guard)
+   FOR UPDATE
+), ok AS (SELECT count(*) = $4::int AS ok FROM pending
+), marked AS (
+  UPDATE messages SET answered_by = $3
+   WHERE id = ANY($2::uuid[]) AND answered_by IS NULL AND (SELECT ok FROM ok) RETURNING id
+),
+${WRITES}
+SELECT EXISTS (SELECT 1 FROM guard) AS same, (SELECT ok FROM ok) AS ok`
+
+/** The parameters $1–$16 shared by both commit statements. */
+function writeParams(
+  input: CommitInput,
+  before: ConversationSnapshot,
+  d: { decision: ReplyDecision; state: ConversationSnapshot; effects: Effect[] },
+  replyId: string | null,
+): unknown[] {
+  const reply = d.decision.kind === 'reply' ? d.decision : null
+  const ids = input.messages.map((m) => m.id)
+  return [
+    input.conversationId,
+    ids,
+    reply ? 'cloud' : 'none',
+    ids.length,
+    replyId,
+    input.agentId,
+    reply?.text ?? null,
+    reply?.origin ?? null,
+    reply?.confidence ?? null,
+    JSON.stringify(reply?.sources ?? []),
+    d.state.state,
+    d.state.botPausedUntil?.toISOString() ?? null,
+    d.state.handler,
+    !sameSnapshot(d.state, before),
+    d.effects.some((e) => e.type === 'cancel_bot_replies'),
+    input.owner,
+  ]
+}
+
 /**
- * Commits a decision (see the module comment). The state machine runs here, on the row as
- * locked now: a hand-off or takeover committed while the answer was being composed wins, and
- * the reply is not inserted.
+ * Commits a decision (see the module comment). The state machine runs on the conversation as
+ * it is at commit: a hand-off or takeover committed while the answer was being composed wins,
+ * and the reply is not inserted.
+ *
+ * Given `expected` (the conversation as the claim read it), the commit is first tried as one
+ * statement that applies only if the conversation is unchanged; otherwise, or when it changed,
+ * it runs as a transaction that locks the conversation, reads it and decides on what it read.
  */
 export async function commitDecision(db: Db, input: CommitInput): Promise<CommitResult> {
-  const ids = input.messages.map((m) => m.id)
+  if (input.expected && !input.inCommit) {
+    const before = input.expected
+    const d = decide(before, input)
+    const replyId = d.decision.kind === 'reply' ? newId() : null
+    const [row] = await db.query<{ same: boolean; ok: boolean }>(OPTIMISTIC_COMMIT_SQL, [
+      ...writeParams(input, before, d, replyId),
+      before.state,
+      before.handler,
+      before.botPausedUntil?.getTime() ?? null,
+      REPLY_WORKER_ORIGIN,
+    ])
+    if (row?.same) {
+      if (!row.ok) return { kind: 'stale' }
+      return { kind: 'committed', applied: d.decision, replyId, from: before.state, to: d.state.state, effects: d.effects }
+    }
+  }
   try {
     return await db.transaction(async (tx): Promise<CommitResult> => {
       // NO KEY UPDATE: blocks other state writers, not agents inserting messages (FK KEY SHARE).
@@ -296,66 +404,24 @@ export async function commitDecision(db: Db, input: CommitInput): Promise<Commit
       )
       if (!row) return { kind: 'gone' }
       const before = snapshotOf(row)
-      const { decision, state, effects } = decide(before, input)
-      const reply = decision.kind === 'reply' ? decision : null
-      const replyId = reply ? newId() : null
-      // One statement: mark the messages answered (their row locks), and only if every one was
-      // still unanswered, insert the reply, persist the state, cancel queued bot replies and
-      // drop the lease. A short count means someone else answered part of the batch: roll back.
+      const d = decide(before, input)
+      const replyId = d.decision.kind === 'reply' ? newId() : null
       const [done] = await tx.query<{ ok: boolean }>(
-        `WITH marked AS (
-           UPDATE messages SET answered_by = $3
-            WHERE id = ANY($2::uuid[]) AND answered_by IS NULL RETURNING id
-         ), ok AS (SELECT count(*) = $4::int AS ok FROM marked
-         ), reply AS (
-           INSERT INTO replies (id, conversation_id, agent_id, message_ids, text, origin, confidence, sources)
-           SELECT $5::uuid, $1::uuid, $6::uuid, $2::uuid[], $7, $8, $9::real, $10::text::jsonb
-            WHERE $5::uuid IS NOT NULL AND (SELECT ok FROM ok)
-           RETURNING id
-         ), conv AS (
-           UPDATE conversations SET state = $11, bot_paused_until = $12::timestamptz, handler = $13,
-                  updated_at = now()
-            WHERE id = $1::uuid AND $14::boolean AND (SELECT ok FROM ok)
-           RETURNING id
-         ), cancel AS (
-           UPDATE replies SET status = 'cancelled', updated_at = now()
-            WHERE conversation_id = $1::uuid AND $15::boolean AND (SELECT ok FROM ok)
-              AND status = 'queued' AND origin IN ('cloud_ai', 'faq', 'rule')
-           RETURNING id
-         ), unclaim AS (
-           DELETE FROM reply_claims WHERE conversation_id = $1::uuid AND owner = $16
-              AND (SELECT ok FROM ok)
-           RETURNING 1
-         )
-         SELECT (SELECT ok FROM ok) AS ok`,
-        [
-          input.conversationId,
-          ids,
-          reply ? 'cloud' : 'none',
-          ids.length,
-          replyId,
-          input.agentId,
-          reply?.text ?? null,
-          reply?.origin ?? null,
-          reply?.confidence ?? null,
-          JSON.stringify(reply?.sources ?? []),
-          state.state,
-          state.botPausedUntil?.toISOString() ?? null,
-          state.handler,
-          !sameSnapshot(state, before),
-          effects.some((e) => e.type === 'cancel_bot_replies'),
-          input.owner,
-        ],
+        LOCKED_COMMIT_SQL,
+        writeParams(input, before, d, replyId),
       )
       if (!done?.ok) throw new StaleClaim()
-      await input.inCommit?.(tx, { conversationId: input.conversationId, messageIds: ids })
+      await input.inCommit?.(tx, {
+        conversationId: input.conversationId,
+        messageIds: input.messages.map((m) => m.id),
+      })
       return {
         kind: 'committed',
-        applied: decision,
+        applied: d.decision,
         replyId,
         from: before.state,
-        to: state.state,
-        effects,
+        to: d.state.state,
+        effects: d.effects,
       }
     })
   } catch (err) {

@@ -212,6 +212,7 @@ export function createReplyWorker(opts: ReplyWorkerOptions): ReplyWorker {
       owner,
       now: now(),
       conversation: conversationCfg,
+      expected: context.snapshot,
       ...(opts.hooks?.inCommit ? { inCommit: opts.hooks.inCommit } : {}),
     })
     if (r.kind === 'stale') return 'stale'
