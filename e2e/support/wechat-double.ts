@@ -60,8 +60,12 @@ export function createRemoteDriver(url: string): WeChatDriver {
   return {
     async start() {},
     async poll() {
+      // All or nothing, as the driver contract requires: a request that fails half-way (the
+      // machine is loaded, a keep-alive socket closes) must not move any chat's cursor past
+      // bubbles this poll then never returned.
       const lengths = (await (await fetch(`${url}/chats`)).json()) as Record<string, number>
       const out: CapturedMessage[] = []
+      const moved = new Map<string, number>()
       for (const [chat, len] of Object.entries(lengths)) {
         const known = cursor.get(chat)
         if (known === len) continue
@@ -69,8 +73,9 @@ export function createRemoteDriver(url: string): WeChatDriver {
         const r = (await (await fetch(`${url}/chat/${encodeURIComponent(chat)}?from=${from}`)).json()) as { texts: string[] }
         for (const text of r.texts)
           out.push({ chatKey: chat, chatTitle: chat, isGroup: false, side: 'customer', sender: null, text, seenAt: new Date(), seq: seq++, mentioned: false })
-        cursor.set(chat, from + r.texts.length)
+        moved.set(chat, from + r.texts.length)
       }
+      for (const [chat, at] of moved) cursor.set(chat, at)
       if (out.length) lastCaptureAt = new Date()
       return out
     },

@@ -25,6 +25,17 @@ import { createSender } from './sender.ts'
 import { createPacer, type PacingOptions } from './pacing.ts'
 import type { AgentCredentials } from './credentials.ts'
 
+/**
+ * A capture that failed before its journal append: nothing of it was written, and the chat
+ * checkpoints are as they were, so its bubbles can (and must) be captured again.
+ */
+export class NotWritten extends Error {
+  constructor(cause: unknown) {
+    super(`nothing was written: ${cause instanceof Error ? cause.message : String(cause)}`, { cause })
+    this.name = 'NotWritten'
+  }
+}
+
 export interface AgentOptions {
   cloudUrl: string
   agentId: string
@@ -116,7 +127,11 @@ export function createKefuAgent(o: AgentOptions): KefuAgent {
   const write = (changes: Change[], kv: ReadonlyArray<readonly [string, unknown]> = []): Promise<void> => {
     const run = writing.then(async () => {
       if (changes.length === 0 && kv.length === 0) return
-      journal.append(changes, kv)
+      try {
+        journal.append(changes, kv)
+      } catch (err) {
+        throw new NotWritten(err)
+      }
       const at = new Date(now())
       await replica.db.transaction(async (tx) => {
         for (const c of changes) await applyLocal(tx, c, at)
@@ -129,7 +144,13 @@ export function createKefuAgent(o: AgentOptions): KefuAgent {
 
   const capture = async (batch: readonly CapturedMessage[]): Promise<number> => {
     if (batch.length === 0) return 0
-    // Serialise captures with writes: alignment reads the checkpoints the last write left.
+    // A failure before the journal append leaves the checkpoints as they were: the chats this
+    // attempt aligned must be aligned again when the batch is captured again.
+    const alignedBefore = new Set(aligned)
+    const undoAlign = () => {
+      aligned.clear()
+      for (const c of alignedBefore) aligned.add(c)
+    }
     const r = await captureBatch(
       {
         agentId: o.agentId,
@@ -143,8 +164,14 @@ export function createKefuAgent(o: AgentOptions): KefuAgent {
           : {}),
       },
       batch,
-    )
-    await write(r.changes, r.checkpoints.map(([chat, cp]) => [`chat:${chat}`, cp] as const))
+    ).catch((err: unknown) => {
+      undoAlign()
+      throw new NotWritten(err)
+    })
+    await write(r.changes, r.checkpoints.map(([chat, cp]) => [`chat:${chat}`, cp] as const)).catch((err: unknown) => {
+      if (err instanceof NotWritten) undoAlign()
+      throw err
+    })
     captured += r.messages
     sender?.wake()
     return r.messages
@@ -244,11 +271,21 @@ export function createKefuAgent(o: AgentOptions): KefuAgent {
         loops.push(sender.run())
         loops.push(
           (async () => {
+            // Bubbles the driver returned but a failed capture did not write: the driver will
+            // not return them again, so they go first into the next attempt.
+            let carried: CapturedMessage[] = []
             while (!stopper.signal.aborted) {
+              let batch = carried
               try {
-                await capture(await driver.poll())
+                batch = [...carried, ...(await driver.poll())]
+                await capture(batch)
+                carried = []
               } catch (err) {
-                log.error({ err }, 'capture failed')
+                // Written to the journal but not to the replica is captured: the replica gets
+                // it back from the cloud, or from the journal at the next start.
+                if (!(err instanceof NotWritten) && batch !== carried) carried = []
+                else carried = batch
+                log.error({ err, carried: carried.length }, 'capture failed')
               }
               await nap(o.pollMs ?? 1000, stopper.signal)
             }
