@@ -15,7 +15,7 @@
  * measured separately (`measureGatewayOverhead`).
  */
 import { spawn } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { pino } from 'pino'
@@ -263,6 +263,7 @@ export async function runPipelineBench(o: PipelineBenchOptions): Promise<
       [ids],
     )
     const ms = lat.map((r) => Number(r.ms))
+    if (process.env['KEFU_BENCH_DUMP']) writeFileSync(process.env['KEFU_BENCH_DUMP'], JSON.stringify(lat))
     const span =
       (Math.max(...lat.map((r) => Number(r.done))) - Math.min(...lat.map((r) => Number(r.ins)))) /
       1000
@@ -296,7 +297,7 @@ export async function main(argv: string[]): Promise<number> {
       rate: { type: 'string', default: '200' },
       // One question per chat by default: a hand-off would silence the rest of its chat.
       conversations: { type: 'string', default: '3000' },
-      warmup: { type: 'string', default: '300' },
+      warmup: { type: 'string', default: '2000' },
       'overhead-calls': { type: 'string', default: '2000' },
     },
   })

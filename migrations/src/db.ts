@@ -13,10 +13,18 @@ export type Row = Record<string, unknown>
 
 /** Anything that runs SQL: the database itself or an open transaction. */
 export interface Queryable {
-  /** Runs one statement with bound parameters ($1..$n) and returns its rows. */
-  query<T = Row>(sql: string, params?: readonly unknown[]): Promise<T[]>
+  /**
+   * Runs one statement with bound parameters ($1..$n) and returns its rows. `plan: 'each'`
+   * plans it for its parameters every time (no cached generic plan): for the few statements
+   * whose best plan depends on how many rows a parameter selects in a table that keeps growing.
+   */
+  query<T = Row>(sql: string, params?: readonly unknown[], opts?: QueryOptions): Promise<T[]>
   /** Runs a script of several statements without parameters. */
   exec(sql: string): Promise<void>
+}
+
+export interface QueryOptions {
+  plan?: 'cached' | 'each'
 }
 
 export type Isolation = 'read committed' | 'repeatable read' | 'serializable'
@@ -59,27 +67,28 @@ export function openPostgres(opts: PostgresOptions): Db {
   const sql = postgres(opts.url, {
     max: opts.max ?? 10,
     onnotice: opts.onnotice ?? (() => {}),
-    // Statements are prepared (see `query`) to save a parse and a round trip, but still planned
-    // for their actual parameters: a generic plan of a range over the change log, say, does not
-    // know the range is a few rows and scans the table.
+    // Statements are prepared (see `query`) to save a parse and a round trip, and after a few
+    // executions Postgres plans them once (generic plans, plan_cache_mode=auto): planning was a
+    // third of the reply pipeline's database time. A statement whose best plan depends on its
+    // parameters in a growing table (the change log read) asks for `plan: 'each'`: a generic
+    // plan made while the log was small would scan it whole once it is large.
     connection: {
       ...SESSION_SETTINGS,
       application_name: 'kefu',
-      plan_cache_mode: 'force_custom_plan',
     },
     // Keep text for int8/numeric: values leave the database as Postgres text anyway.
     types: {},
     prepare: true,
   })
   const wrap = (q: postgres.Sql | postgres.TransactionSql): Queryable => ({
-    async query<T>(text: string, params: readonly unknown[] = []) {
+    async query<T>(text: string, params: readonly unknown[] = [], opts: QueryOptions = {}) {
       // Named prepared statements, cached per connection: an unnamed one costs postgres.js a
       // Parse/Describe round trip before every Bind/Execute, and the server a parse each time.
       // Statement texts are fixed or come from a small set of shapes (values are always bound),
-      // and connections are recycled (max_lifetime), so the cache stays bounded. Plans stay
-      // custom (plan_cache_mode above).
+      // and connections are recycled (max_lifetime), so the cache stays bounded. An unnamed
+      // statement is planned at every execution, for its parameters (`plan: 'each'`).
       const rows = await q.unsafe(text, params as postgres.ParameterOrJSON<never>[], {
-        prepare: params.length > 0,
+        prepare: params.length > 0 && opts.plan !== 'each',
       })
       return rows as unknown as T[]
     },

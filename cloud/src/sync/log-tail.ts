@@ -75,6 +75,8 @@ export async function readLog(
        LEFT JOIN sync_log l ON l.txid = t.txid ${table}
       ORDER BY t.lsn, l.id`,
     params,
+    // Planned for the range asked each time: a plan cached while the log was young scans it.
+    { plan: 'each' },
   )
   let txs = 0
   let last = ''
