@@ -6,14 +6,11 @@
  * trigger in each replica notifies when a row lands, which timestamps "visible" for that
  * (row, replica) pair. `changes` counts pairs; `changes_per_s` is pairs applied per second.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { randomBytes } from 'node:crypto'
-import { pino } from 'pino'
+import { fork, type ChildProcess } from 'node:child_process'
+import { availableParallelism } from 'node:os'
+import { fileURLToPath } from 'node:url'
 import { createTestPostgres, migrate, openPostgres } from '@kefu/migrations'
 import { newId } from '@kefu/schema'
-import { createKefuAgent, sharedSecret, type KefuAgent } from '@kefu/agent'
 import { kill9, spawnCloud, waitHealthy } from '../../e2e/support/processes.ts'
 
 export interface SyncBenchOptions {
@@ -26,6 +23,8 @@ export interface SyncBenchOptions {
   batch?: number
   /** Share of commits that are broadcast FAQ rows (0..1); default 0.5. */
   broadcast?: number
+  /** Processes the agents are spread over; default one per core. */
+  processes?: number
   log?: (msg: string) => void
 }
 
@@ -49,8 +48,7 @@ export async function runSyncBench(o: SyncBenchOptions): Promise<SyncBenchResult
   const log = o.log ?? (() => {})
   const secret = 'bench-secret-0123456789abcdef'
   const t = await createTestPostgres()
-  const dirs: string[] = []
-  const agents: KefuAgent[] = []
+  const hosts: ChildProcess[] = []
   const port = 30000 + Math.floor(Math.random() * 20000)
   const url = `http://127.0.0.1:${port}`
   const cloud = spawnCloud(port, { DATABASE_URL: t.url, KEFU_AGENT_SECRET: secret, KEFU_WORKERS: 'false', KEFU_RATE_LIMIT_PER_SEC: '100000', KEFU_RATE_LIMIT_BURST: '1000000' })
@@ -71,22 +69,30 @@ export async function runSyncBench(o: SyncBenchOptions): Promise<SyncBenchResult
     const committed = new Map<string, number>() // `${agent}:${row id}` → commit time
     let duplicated = 0
     const started = Date.now()
-    for (let i = 0; i < o.agents; i++) {
-      const dir = mkdtempSync(join(tmpdir(), 'kefu-bench-'))
-      dirs.push(dir)
-      const a = createKefuAgent({ cloudUrl: url, agentId: ids[i]!, credentials: sharedSecret(ids[i]!, secret), dataDir: dir, key: randomBytes(32), logger: pino({ level: 'silent' }), offlineAnswers: false })
-      await a.start()
-      await a.replica.db.exec(`CREATE FUNCTION bench_seen() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_notify('bench', NEW.id::text); RETURN NULL; END $$;
-        CREATE TRIGGER bench_seen AFTER INSERT ON replies FOR EACH ROW EXECUTE FUNCTION bench_seen();
-        CREATE TRIGGER bench_seen AFTER INSERT ON faq FOR EACH ROW EXECUTE FUNCTION bench_seen();`)
-      const me = i
-      await a.replica.db.listen('bench', (id) => {
-        const at = performance.now()
-        const key = `${me}:${id}`
-        if (seen.has(key)) duplicated++
-        else seen.set(key, at)
+    // The agents run in `processes` child processes (round robin), as real agents run on
+    // machines of their own: not all on one thread. Times are on the clock they all share.
+    const n = Math.max(1, Math.min(o.processes ?? availableParallelism(), o.agents))
+    for (let p = 0; p < n; p++) {
+      const child = fork(fileURLToPath(new URL('./agent-host.ts', import.meta.url)), [], {
+        execArgv: ['--import', 'tsx'],
+        stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
       })
-      agents.push(a)
+      hosts.push(child)
+      const mine = ids.flatMap((id, i) => (i % n === p ? [[i, id] as [number, string]] : []))
+      await new Promise<void>((resolve, reject) => {
+        child.once('exit', (code) => reject(new Error(`agent host exited (${code}) before it was ready`)))
+        child.on('message', (m: { type: string; rows?: [number, string, number][] }) => {
+          if (m.type === 'ready') resolve()
+          else if (m.type === 'seen')
+            for (const [i, id, at] of m.rows!) {
+              const key = `${i}:${id}`
+              if (seen.has(key)) duplicated++
+              else seen.set(key, at)
+            }
+        })
+        child.send({ type: 'start', cloudUrl: url, secret, agents: mine })
+      })
+      child.removeAllListeners('exit')
     }
     log(`${o.agents} agents up in ${Math.round((Date.now() - started) / 1000)} s`)
     await new Promise((r) => setTimeout(r, 3000)) // initial syncs settle
@@ -94,12 +100,13 @@ export async function runSyncBench(o: SyncBenchOptions): Promise<SyncBenchResult
     const batch = o.batch ?? 1
     const total = o.rate * o.seconds
     const interval = (1000 * batch) / o.rate
-    const t0 = performance.now()
+    const now = () => performance.timeOrigin + performance.now()
+    const t0 = now()
     const inflight: Promise<void>[] = []
     let k = 0
     for (let b = 0; k < total; b++) {
       const due = t0 + b * interval
-      const wait = due - performance.now()
+      const wait = due - now()
       if (wait > 1) await new Promise((r) => setTimeout(r, wait))
       const rows: [string, string, string][] = []
       const faqs: string[] = []
@@ -127,7 +134,7 @@ export async function runSyncBench(o: SyncBenchOptions): Promise<SyncBenchResult
               )
           })
           .then(() => {
-            const at = performance.now()
+            const at = now()
             for (const [id, , a] of rows) committed.set(`${ids.indexOf(a)}:${id}`, at)
             for (const id of faqs) for (let i = 0; i < o.agents; i++) committed.set(`${i}:${id}`, at)
           }),
@@ -135,7 +142,7 @@ export async function runSyncBench(o: SyncBenchOptions): Promise<SyncBenchResult
       if (inflight.length > 200) await Promise.all(inflight.splice(0, 100))
     }
     await Promise.all(inflight)
-    const loadEnd = performance.now()
+    const loadEnd = now()
     const deadline = Date.now() + 15_000
     while (Date.now() < deadline && [...committed.keys()].some((id) => !seen.has(id))) await new Promise((r) => setTimeout(r, 100))
     const lat: number[] = []
@@ -161,15 +168,28 @@ export async function runSyncBench(o: SyncBenchOptions): Promise<SyncBenchResult
       changes_per_s: Math.round(applied / ((Math.max(lastArrival, loadEnd) - t0) / 1000)),
     }
   } finally {
-    for (const a of agents) await a.stop({ checkpoint: false }).catch(() => {})
-    for (const d of dirs) rmSync(d, { recursive: true, force: true })
+    await Promise.all(
+      hosts.map(
+        (h) =>
+          new Promise<void>((resolve) => {
+            if (h.exitCode !== null || h.signalCode !== null) return resolve()
+            const t = setTimeout(() => void kill9(h).then(resolve), 30_000)
+            h.once('exit', () => {
+              clearTimeout(t)
+              resolve()
+            })
+            h.send({ type: 'stop' })
+          }),
+      ),
+    )
     await kill9(cloud)
     await t.drop()
   }
 }
 
 /**
- * `npm run bench -- sync [--agents N] [--rate R] [--batch B] [--broadcast F] [--seconds S] [--json]`
+ * `npm run bench -- sync [--agents N] [--rate R] [--batch B] [--broadcast F] [--seconds S]
+ * [--processes P] [--json]`
  *
  * Defaults: 100 rows/s in 10 commits/s, half of them broadcast FAQ rows: with 50 agents about
  * 2,500 (row, replica) pairs per second, above the 2,000/s throughput target.
@@ -186,6 +206,7 @@ export async function main(argv: string[]): Promise<number> {
     seconds: arg('seconds', 10),
     batch: arg('batch', 10),
     broadcast: arg('broadcast', 0.5),
+    processes: arg('processes', availableParallelism()),
     log: json ? () => {} : (m) => console.error(m),
   })
   console.log(json ? JSON.stringify(r) : r)

@@ -1,0 +1,72 @@
+/**
+ * A process of the sync bench that runs some of its agents (real agents each have a machine;
+ * here they share the bench's cores, a process per core, not one thread for all of them).
+ * Each agent is a real headless agent (PGlite replica through pglite-sync); a trigger on the
+ * replica tables the bench writes notifies when a row lands, and the arrival is reported to
+ * the parent with a timestamp on the clock every process shares (`timeOrigin + now()`).
+ *
+ * IPC in: `{ type: 'start', cloudUrl, secret, agents: [index, agentId][] }`, then `{ type:
+ * 'stop' }`. Out: `{ type: 'ready' }`, `{ type: 'seen', rows: [index, rowId, atMs][] }` every
+ * few milliseconds, `{ type: 'stopped' }`.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { randomBytes } from 'node:crypto'
+import { pino } from 'pino'
+import { createKefuAgent, sharedSecret, type KefuAgent } from '@kefu/agent'
+
+interface Start {
+  type: 'start'
+  cloudUrl: string
+  secret: string
+  agents: [number, string][]
+}
+
+const now = () => performance.timeOrigin + performance.now()
+const agents: KefuAgent[] = []
+const dirs: string[] = []
+let pending: [number, string, number][] = []
+const flush = setInterval(() => {
+  if (pending.length === 0) return
+  process.send?.({ type: 'seen', rows: pending })
+  pending = []
+}, 5)
+
+async function start(m: Start): Promise<void> {
+  for (const [index, agentId] of m.agents) {
+    const dir = mkdtempSync(join(tmpdir(), 'kefu-bench-'))
+    dirs.push(dir)
+    const a = createKefuAgent({
+      cloudUrl: m.cloudUrl,
+      agentId,
+      credentials: sharedSecret(agentId, m.secret),
+      dataDir: dir,
+      key: randomBytes(32),
+      logger: pino({ level: 'silent' }),
+      offlineAnswers: false,
+    })
+    await a.start()
+    await a.replica.db.exec(`CREATE FUNCTION bench_seen() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_notify('bench', NEW.id::text); RETURN NULL; END $$;
+      CREATE TRIGGER bench_seen AFTER INSERT ON replies FOR EACH ROW EXECUTE FUNCTION bench_seen();
+      CREATE TRIGGER bench_seen AFTER INSERT ON faq FOR EACH ROW EXECUTE FUNCTION bench_seen();`)
+    await a.replica.db.listen('bench', (id) => pending.push([index, id, now()]))
+    agents.push(a)
+  }
+  process.send?.({ type: 'ready' })
+}
+
+async function stop(): Promise<void> {
+  for (const a of agents) await a.stop({ checkpoint: false }).catch(() => {})
+  for (const d of dirs) rmSync(d, { recursive: true, force: true })
+  clearInterval(flush)
+  if (pending.length) process.send?.({ type: 'seen', rows: pending })
+  process.send?.({ type: 'stopped' }, () => process.exit(0))
+}
+
+process.on('message', (m: Start | { type: 'stop' }) => {
+  if (m.type === 'start') void start(m)
+  else if (m.type === 'stop') void stop()
+})
+// The parent gone: nothing to report to.
+process.on('disconnect', () => process.exit(0))
