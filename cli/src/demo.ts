@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url'
 import { pino } from 'pino'
 import { createLogger, importFaqFile, createEmbedderFor, embedderChoiceOf, loadCloudConfig, startCloud } from '@kefu/cloud'
 import { createSimDriver, keyFromPassphrase, runAgent, loadAgentConfig } from '@kefu/agent'
-import { stableId } from '@kefu/schema'
+import { newId, stableId } from '@kefu/schema'
 
 type Env = Record<string, string | undefined>
 
@@ -21,6 +21,11 @@ const SCRIPT: { at: number; chat: string; text: string }[] = [
   { at: 15_000, chat: '李四', text: '你们这什么破东西，质量太差了，我要投诉！' },
   { at: 20_000, chat: '张三', text: '谢谢' },
 ]
+
+/** The demo's rule set: the defaults, open every day around the clock. */
+const DEMO_RULES = {
+  businessHours: { days: [0, 1, 2, 3, 4, 5, 6].map((day) => ({ day, open: '00:00', close: '24:00' })) },
+}
 
 const c = { dim: '\x1b[2m', cyan: '\x1b[36m', green: '\x1b[32m', yellow: '\x1b[33m', red: '\x1b[31m', reset: '\x1b[0m' }
 const time = () => new Date().toTimeString().slice(0, 8)
@@ -34,6 +39,18 @@ export async function runDemo(argv: string[], env: Env): Promise<number> {
   const faq = readFileSync(fileURLToPath(new URL('../demo/faq.jsonl', import.meta.url)), 'utf8')
   const embedder = await createEmbedderFor(embedderChoiceOf(cloudConfig))
   await importFaqFile(faq, 'jsonl', { db: cloud.db, embedder })
+  // The default rules keep office hours (09:00–21:00, Shanghai), and a demo run in the evening
+  // would show nothing but the after-hours notice: the demo publishes rules open around the
+  // clock, unless rules were published in its database already.
+  await cloud.db.transaction(async (tx) => {
+    await tx.query(`SELECT set_config('kefu.origin', 'console', true)`)
+    await tx.query(
+      `INSERT INTO rules (id, version, status, body, published_at)
+       SELECT $1::uuid, coalesce(max(version), 0) + 1, 'published', $2::text::jsonb, now() FROM rules
+       HAVING NOT bool_or(status = 'published') OR count(*) = 0`,
+      [newId(), JSON.stringify(DEMO_RULES)],
+    )
+  })
 
   console.log(`\n${c.cyan}kefu demo${c.reset} — cloud at ${cloud.url} (${cloud.db.engine}, data in ${cloudConfig.dataDir})`)
   console.log(`${c.dim}  health ${cloud.url}/api/v1/health · metrics ${cloud.url}/metrics · Ctrl-C to stop${c.reset}`)
