@@ -13,18 +13,10 @@ export type Row = Record<string, unknown>
 
 /** Anything that runs SQL: the database itself or an open transaction. */
 export interface Queryable {
-  /**
-   * Runs one statement with bound parameters ($1..$n) and returns its rows. `plan: 'each'`
-   * plans it for its parameters every time (no cached generic plan): for the few statements
-   * whose best plan depends on how many rows a parameter selects in a table that keeps growing.
-   */
-  query<T = Row>(sql: string, params?: readonly unknown[], opts?: QueryOptions): Promise<T[]>
+  /** Runs one statement with bound parameters ($1..$n) and returns its rows. */
+  query<T = Row>(sql: string, params?: readonly unknown[]): Promise<T[]>
   /** Runs a script of several statements without parameters. */
   exec(sql: string): Promise<void>
-}
-
-export interface QueryOptions {
-  plan?: 'cached' | 'each'
 }
 
 export type Isolation = 'read committed' | 'repeatable read' | 'serializable'
@@ -69,9 +61,9 @@ export function openPostgres(opts: PostgresOptions): Db {
     onnotice: opts.onnotice ?? (() => {}),
     // Statements are prepared (see `query`) to save a parse and a round trip, and after a few
     // executions Postgres plans them once (generic plans, plan_cache_mode=auto): planning was a
-    // third of the reply pipeline's database time. A statement whose best plan depends on its
-    // parameters in a growing table (the change log read) asks for `plan: 'each'`: a generic
-    // plan made while the log was small would scan it whole once it is large.
+    // third of the reply pipeline's database time. Statements whose plan could go wrong with
+    // the row counts are written so that every plan is the right one (the change log read: see
+    // log-tail.ts).
     connection: {
       ...SESSION_SETTINGS,
       application_name: 'kefu',
@@ -81,14 +73,13 @@ export function openPostgres(opts: PostgresOptions): Db {
     prepare: true,
   })
   const wrap = (q: postgres.Sql | postgres.TransactionSql): Queryable => ({
-    async query<T>(text: string, params: readonly unknown[] = [], opts: QueryOptions = {}) {
+    async query<T>(text: string, params: readonly unknown[] = []) {
       // Named prepared statements, cached per connection: an unnamed one costs postgres.js a
       // Parse/Describe round trip before every Bind/Execute, and the server a parse each time.
       // Statement texts are fixed or come from a small set of shapes (values are always bound),
-      // and connections are recycled (max_lifetime), so the cache stays bounded. An unnamed
-      // statement is planned at every execution, for its parameters (`plan: 'each'`).
+      // and connections are recycled (max_lifetime), so the cache stays bounded.
       const rows = await q.unsafe(text, params as postgres.ParameterOrJSON<never>[], {
-        prepare: params.length > 0 && opts.plan !== 'each',
+        prepare: params.length > 0,
       })
       return rows as unknown as T[]
     },

@@ -1,5 +1,5 @@
 export { openDb, openPglite, openPostgres, SESSION_SETTINGS } from './db.ts'
-export type { Db, Queryable, QueryOptions, Row, Isolation, PgliteOptions, PostgresOptions } from './db.ts'
+export type { Db, Queryable, Row, Isolation, PgliteOptions, PostgresOptions } from './db.ts'
 export { migrate, loadMigrations, schemaVersion, MigrationError } from './migrate.ts'
 export type { Migration, MigrationTarget, MigrateResult } from './migrate.ts'
 export { createTestPostgres, PG_TEST_URL } from './test-db.ts'

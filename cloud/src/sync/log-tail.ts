@@ -72,11 +72,12 @@ export async function readLog(
             l.new_row, l.old_row, l.origin
        FROM (SELECT lsn, txid FROM sync_tx WHERE lsn > $1::bigint ${upTo}
               ORDER BY lsn LIMIT $2) t
-       LEFT JOIN sync_log l ON l.txid = t.txid ${table}
+       -- OFFSET 0 keeps the join a nested loop over the transactions read, each looked up in
+       -- the txid index, whatever the planner guesses of the range: joined plainly, a guess of
+       -- thousands of rows (stale statistics) hash-joins a scan of the whole log, every read.
+       LEFT JOIN LATERAL (SELECT * FROM sync_log l WHERE l.txid = t.txid ${table} OFFSET 0) l ON true
       ORDER BY t.lsn, l.id`,
     params,
-    // Planned for the range asked each time: a plan cached while the log was young scans it.
-    { plan: 'each' },
   )
   let txs = 0
   let last = ''
