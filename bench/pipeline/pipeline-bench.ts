@@ -7,7 +7,10 @@
  * one statement each, tagged with an agent's origin as the changes API would leave them, across
  * `--conversations` chats. The reply worker runs with debounce 0 and its production thresholds;
  * the LLM gateway's provider is the fake, in a process of its own, answering instantly: what is
- * measured is the pipeline, not a model.
+ * measured is the pipeline, not a model. `--warmup` messages (default 2,000, ten seconds at
+ * 200/s) go first, unmeasured: until V8 has compiled the hot paths, every pool connection has
+ * its cached plans and the provider's keep-alive pool is full, the first seconds run slower.
+ * `KEFU_BENCH_DUMP=FILE` writes every message's latency and commit times there.
  *
  * Latency per message = commit of the transaction that answered it (reply row + answered_by,
  * or the hand-off) − commit of the transaction that inserted it, both read from the change
