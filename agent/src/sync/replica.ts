@@ -227,22 +227,19 @@ function shapeFetch(o: ReplicaSyncOptions, log: Logger): typeof fetch {
 }
 
 /**
- * The multi-shape stream under pglite-sync refreshes lagging shapes from a timer and drops the
- * promise. A refresh waits for the stream's next request; if the stream stops first (a stop, a
- * restart), the Electric client rejects it with `undefined`, twice over (its own `.finally()`
- * on it is unhandled too), and an unhandled rejection ends a Node process. So: no refresh of a
- * stream that is not connected (it is retrying anyway, and would hold the refresh pending for
- * as long as the cloud is away) or that is stopping, and the returned promise is handled.
+ * The multi-shape stream under pglite-sync, when one shape of a group has data at an LSN the
+ * others have not confirmed yet, refreshes those others from a 100 ms timer: it aborts their
+ * long-poll and asks again. Our cloud makes that unneeded — a commit that concerns a group
+ * answers every held request of the group at once (shape-service.ts, `scope`), and a request
+ * that arrives after such a commit is answered at once too — and the refresh is harmful: the
+ * Electric client settles the refresh through an internal promise whose `.finally()` copy is
+ * never handled, so a stream that ends or fails while a refresh is pending (a stop, the cloud
+ * going away) rejects it with `undefined` unhandled, which ends a Node process. So the refresh
+ * does nothing here; a shape that somehow missed the wake still confirms at its long-poll
+ * timeout.
  */
-function quietRefresh(
-  stream: { forceDisconnectAndRefresh(): Promise<void>; isConnected(): boolean },
-  stopping: () => boolean,
-): void {
-  const refresh = stream.forceDisconnectAndRefresh.bind(stream)
-  stream.forceDisconnectAndRefresh = async () => {
-    if (stopping() || !stream.isConnected()) return
-    await refresh().catch(() => {})
-  }
+function withoutRefresh(stream: { forceDisconnectAndRefresh(): Promise<void> }): void {
+  stream.forceDisconnectAndRefresh = async () => {}
 }
 
 /** Opens the replica, from a checkpoint image when there is one. */
@@ -308,8 +305,7 @@ export async function openReplica(opts: { image?: ReplicaImage | undefined; logg
             o.onError?.(err)
           },
         })
-        let stopping = false
-        for (const stream of Object.values(s.streams)) quietRefresh(stream, () => stopping)
+        for (const stream of Object.values(s.streams)) withoutRefresh(stream)
         // pglite-sync reports up-to-date once; keep lastSyncAt moving on every up-to-date.
         const unsubs = Object.values(s.streams).map((stream) =>
           stream.subscribe((msgs) => {
@@ -321,7 +317,6 @@ export async function openReplica(opts: { image?: ReplicaImage | undefined; logg
         )
         subs.push({
           unsubscribe: () => {
-            stopping = true
             for (const u of unsubs) u()
             s.unsubscribe()
           },
