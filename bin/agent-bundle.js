@@ -10,10 +10,11 @@
 //   main/kefu-agent.mjs   the bundle (native, wasm and worker-loading packages stay external
 //                         and resolve from the repository's node_modules)
 //   agent/*.sql           the replica migrations, where the bundled `migrate()` looks for them
-//   inputs.json           every input with its size and mtime: the freshness check
 //
-// Builds go to a fresh folder and `current.json` is replaced atomically, so two agents starting
-// at once never read a half-written bundle. Plain JavaScript: it runs before tsx is loaded.
+// beside `current.json`, which names the newest build and holds every input with its size and
+// mtime (the freshness check). Builds go to a fresh folder and `current.json` is replaced
+// atomically, so two agents starting at once never read a half-written bundle.
+// Plain JavaScript: it runs before tsx is loaded.
 import { createHash } from 'node:crypto'
 import {
   copyFileSync,
@@ -151,7 +152,6 @@ export async function agentBundle(o = {}) {
     builtAt: new Date().toISOString(),
     inputs: Object.fromEntries(inputs.map((p) => [p, stamp(p)])),
   }
-  writeFileSync(join(outDir, 'inputs.json'), JSON.stringify(manifest, null, 1))
   const tmp = join(cacheDir, `current.${id}.json`)
   writeFileSync(tmp, JSON.stringify(manifest))
   renameSync(tmp, join(cacheDir, 'current.json'))

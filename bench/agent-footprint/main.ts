@@ -32,6 +32,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { buildReplica, type BuildResult } from './build-replica.ts'
+import { mb } from './breakdown.ts'
 import { bundleChild } from './bundle-child.ts'
 
 const PASSPHRASE = 'agent-footprint-bench'
@@ -150,7 +151,7 @@ function nodeBaselineMb(): number {
     '-e',
     'process.stdout.write(String(process.memoryUsage().rss))',
   ])
-  return Math.round((Number(out.toString()) / 2 ** 20) * 10) / 10
+  return mb(Number(out.toString()))
 }
 
 /** Builds the replica (unless `dataDir` holds one) and measures it; see the module comment. */

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { until } from '../../e2e/support/until.ts'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const dir = mkdtempSync(join(tmpdir(), 'kefu-demo-'))
@@ -26,8 +27,7 @@ test('the demo answers the scripted customers from the FAQ and hands the complai
   const plain = () => out.replace(/\x1b\[[0-9;]*m/g, '')
   const expected = [/客服 → 张三: .+\(faq /, /客服 → 李四: .+\(faq /, /客服 → 王五: .+\(faq /, /转人工: 李四/, /script done.*: 6 captured/]
   try {
-    const end = Date.now() + 100_000
-    while (Date.now() < end && !expected.every((re) => re.test(plain()))) await new Promise((r) => setTimeout(r, 250))
+    await until(() => expected.every((re) => re.test(plain())), 100_000, 'the demo script', { diag: plain, everyMs: 250 })
     for (const re of expected) expect(plain()).toMatch(re)
     // Whatever the hour: the demo's rules keep it open.
     expect(plain()).not.toMatch(/非工作时间/)

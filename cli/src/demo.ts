@@ -47,7 +47,7 @@ export async function runDemo(argv: string[], env: Env): Promise<number> {
     await tx.query(
       `INSERT INTO rules (id, version, status, body, published_at)
        SELECT $1::uuid, coalesce(max(version), 0) + 1, 'published', $2::text::jsonb, now() FROM rules
-       HAVING NOT bool_or(status = 'published') OR count(*) = 0`,
+       HAVING NOT coalesce(bool_or(status = 'published'), false)`,
       [newId(), JSON.stringify(DEMO_RULES)],
     )
   })

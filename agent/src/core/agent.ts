@@ -146,10 +146,10 @@ export function createKefuAgent(o: AgentOptions): KefuAgent {
     if (batch.length === 0) return 0
     // A failure before the journal append leaves the checkpoints as they were: the chats this
     // attempt aligned must be aligned again when the batch is captured again.
-    const alignedBefore = new Set(aligned)
-    const undoAlign = () => {
-      aligned.clear()
-      for (const c of alignedBefore) aligned.add(c)
+    const aligning = new Set(batch.map((b) => b.chatKey).filter((c) => !aligned.has(c)))
+    const notWritten = (err: unknown) => {
+      for (const c of aligning) aligned.delete(c)
+      return err instanceof NotWritten ? err : new NotWritten(err)
     }
     const r = await captureBatch(
       {
@@ -165,12 +165,11 @@ export function createKefuAgent(o: AgentOptions): KefuAgent {
       },
       batch,
     ).catch((err: unknown) => {
-      undoAlign()
-      throw new NotWritten(err)
+      throw notWritten(err)
     })
     await write(r.changes, r.checkpoints.map(([chat, cp]) => [`chat:${chat}`, cp] as const)).catch((err: unknown) => {
-      if (err instanceof NotWritten) undoAlign()
-      throw err
+      // Past the journal append the capture is written, even if the replica did not take it.
+      throw err instanceof NotWritten ? notWritten(err) : err
     })
     captured += r.messages
     sender?.wake()
@@ -275,16 +274,17 @@ export function createKefuAgent(o: AgentOptions): KefuAgent {
             // not return them again, so they go first into the next attempt.
             let carried: CapturedMessage[] = []
             while (!stopper.signal.aborted) {
-              let batch = carried
               try {
-                batch = [...carried, ...(await driver.poll())]
-                await capture(batch)
+                const polled = await driver.poll().catch((err: unknown) => {
+                  throw new NotWritten(err)
+                })
+                carried = [...carried, ...polled]
+                await capture(carried)
                 carried = []
               } catch (err) {
-                // Written to the journal but not to the replica is captured: the replica gets
-                // it back from the cloud, or from the journal at the next start.
-                if (!(err instanceof NotWritten) && batch !== carried) carried = []
-                else carried = batch
+                // Only what reached the journal is captured (the replica gets it back from the
+                // cloud, or from the journal at the next start); the rest goes again.
+                if (!(err instanceof NotWritten)) carried = []
                 log.error({ err, carried: carried.length }, 'capture failed')
               }
               await nap(o.pollMs ?? 1000, stopper.signal)

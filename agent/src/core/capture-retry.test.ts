@@ -8,6 +8,7 @@ import { newId } from '@kefu/schema'
 import { createKefuAgent, type KefuAgent } from './agent.ts'
 import { sharedSecret } from './credentials.ts'
 import { createSimDriver } from '../driver/sim-driver.ts'
+import { until } from '../../../e2e/support/until.ts'
 
 // The driver returns each bubble once (its contract), so a capture that fails must not lose
 // what it was given: retried when nothing was written, never captured twice when it was.
@@ -16,13 +17,6 @@ afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true })
 })
 
-const until = async (cond: () => Promise<boolean>, what: string) => {
-  for (let i = 0; i < 400; i++) {
-    if (await cond()) return
-    await new Promise((r) => setTimeout(r, 25))
-  }
-  throw new Error(`timed out waiting for ${what}`)
-}
 
 function offlineAgent(dataDir: string, key: Buffer, agentId: string) {
   const driver = createSimDriver()
@@ -61,11 +55,11 @@ test('a capture that fails before the journal append is captured again: nothing 
     driver.pushCustomerMessage('客户甲', '在吗')
     driver.pushCustomerMessage('客户乙', '发货了吗')
     driver.pushCustomerMessage('客户甲', '怎么退款')
-    await until(async () => (await texts(agent)).length >= 3, 'the messages to be captured')
+    await until(async () => (await texts(agent)).length >= 3, 10_000, 'the messages to be captured')
     expect(failures).toBeLessThan(0) // both failures happened
     // More bubbles after the failures come after the carried ones, once.
     driver.pushCustomerMessage('客户甲', '谢谢')
-    await until(async () => (await texts(agent)).length >= 4, 'the fourth message')
+    await until(async () => (await texts(agent)).length >= 4, 10_000, 'the fourth message')
     await new Promise((r) => setTimeout(r, 200))
     expect((await texts(agent)).sort()).toEqual(['在吗', '发货了吗', '怎么退款', '谢谢'].sort())
     expect(journaled(agent).sort()).toEqual(['在吗', '发货了吗', '怎么退款', '谢谢'].sort())
@@ -92,9 +86,9 @@ test('a capture journaled but not applied to the replica is not captured again; 
       return transaction(fn)
     }) as typeof db.transaction
     first.driver.pushCustomerMessage('客户丙', '有优惠吗')
-    await until(async () => journaled(first.agent).length >= 1, 'the journal append')
+    await until(async () => journaled(first.agent).length >= 1, 10_000, 'the journal append')
     first.driver.pushCustomerMessage('客户丙', '好的')
-    await until(async () => (await texts(first.agent)).includes('好的'), 'the second message')
+    await until(async () => (await texts(first.agent)).includes('好的'), 10_000, 'the second message')
     await new Promise((r) => setTimeout(r, 200))
     expect(journaled(first.agent)).toEqual(['有优惠吗', '好的'])
   } finally {

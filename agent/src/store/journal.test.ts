@@ -83,7 +83,7 @@ test('outbox entries are sealed, replayed in order and acked', () => {
   expect(j.since(0).map((e) => e.seq)).toEqual(seqs)
   j.saveCheckpoint(new Uint8Array([1, 2, 3]), seqs[0]!)
   expect(j.since(0).map((e) => e.seq)).toEqual(seqs.slice(1))
-  expect([...j.loadCheckpoint()!.data]).toEqual([1, 2, 3])
+  expect([...Buffer.concat([...j.readCheckpoint()!.chunks])]).toEqual([1, 2, 3])
   j.close()
 })
 
@@ -100,7 +100,6 @@ test('the checkpoint is read back piece by piece, sealed (no image bytes in the 
   const chunks = [...cp.chunks]
   expect(chunks.length).toBeGreaterThan(1)
   expect(Buffer.concat(chunks).equals(Buffer.concat(parts))).toBe(true)
-  expect(j.loadCheckpoint()!.data.equals(Buffer.concat(parts))).toBe(true)
   j.close()
   expect(folderHas(dir, marker.toString())).toBe(false)
 })

@@ -37,8 +37,6 @@ export interface Journal {
   set(key: string, value: unknown): void
   /** Seals and stores the replica's image (one blob, or its chunks in order). */
   saveCheckpoint(data: Uint8Array | readonly Uint8Array[], coveredSeq: number): void
-  /** The stored image, opened whole. */
-  loadCheckpoint(): { data: Buffer; coveredSeq: number } | null
   /**
    * The stored image, opened chunk by chunk as `chunks` is iterated (a restore never holds it
    * twice); the iteration throws `CorruptDataError` at its end if it fails authentication.
@@ -103,7 +101,6 @@ export function openJournal(dataDir: string, cipher: Cipher): Journal {
   const kvSet = db.prepare(`INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`)
   const saveCp = db.prepare(`INSERT INTO checkpoint (id, covered_seq, taken_at, data) VALUES (1, ?, ?, ?)
                              ON CONFLICT (id) DO UPDATE SET covered_seq = excluded.covered_seq, taken_at = excluded.taken_at, data = excluded.data`)
-  const loadCp = db.prepare(`SELECT covered_seq, data FROM checkpoint WHERE id = 1`)
   const cpSize = db.prepare(`SELECT covered_seq, length(data) AS size FROM checkpoint WHERE id = 1`)
   const cpPiece = db.prepare(`SELECT substr(data, ?, ?) AS piece FROM checkpoint WHERE id = 1`)
   const prune = db.prepare(`DELETE FROM outbox WHERE state = 'acked' AND seq <= ?`)
@@ -132,10 +129,6 @@ export function openJournal(dataDir: string, cipher: Cipher): Journal {
     },
     saveCheckpoint(data, coveredSeq) {
       saveCpTx(cipher.seal(data, 'checkpoint'), coveredSeq)
-    },
-    loadCheckpoint() {
-      const r = loadCp.get() as { covered_seq: number; data: Buffer } | undefined
-      return r ? { data: cipher.open(r.data, 'checkpoint'), coveredSeq: r.covered_seq } : null
     },
     readCheckpoint() {
       const r = cpSize.get() as { covered_seq: number; size: number } | undefined
