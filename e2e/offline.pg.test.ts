@@ -351,17 +351,19 @@ test('ten minutes offline: greetings and FAQs answered locally, the rest queued;
 
   // Back online: the cloud answers again, not the agent.
   push({ chat: '回头客', text: '保修期是多久？', local: false, phase: 'after', kind: 'faq' })
+  // Checked in the order things happen (message arrives, is answered, its reply is sent): the
+  // other way round, a reply committed between two of the checks passed unseen.
   await until(
     async () =>
-      (await count(
-        c2.db,
-        `SELECT count(*)::int AS n FROM replies WHERE status IN ('queued', 'sending')`,
-      )) === 0 &&
+      (await count(c2.db, `SELECT count(*)::int AS n FROM messages`)) === pushed.length &&
       (await count(
         c2.db,
         `SELECT count(*)::int AS n FROM messages WHERE direction = 'in' AND answered_by IS NULL`,
       )) === 0 &&
-      (await count(c2.db, `SELECT count(*)::int AS n FROM messages`)) === pushed.length,
+      (await count(
+        c2.db,
+        `SELECT count(*)::int AS n FROM replies WHERE status IN ('queued', 'sending')`,
+      )) === 0,
     60_000,
     'every cloud reply sent and reported',
   )
