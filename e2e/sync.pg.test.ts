@@ -13,6 +13,8 @@ import { createKefuAgent, sharedSecret, type KefuAgent } from '@kefu/agent'
 import { startTestCloud, AGENT_SECRET, type TestCloud } from '../cloud/src/testing/test-cloud.ts'
 import type { CapturedMessage } from '../agent/src/driver/driver.ts'
 import { until } from './support/until.ts'
+import { openReplica } from '../agent/src/sync/replica.ts'
+import { AGENT_SHAPE_GROUPS } from '@kefu/sync-rules'
 
 const logger = pino({ level: 'silent' })
 const cleanups: (() => Promise<void>)[] = []
@@ -130,4 +132,47 @@ test('offline for a while: capture continues, the outbox drains in order on reco
   )
   expect(rows).toHaveLength(300)
   expect(new Set(rows.map((r) => r.text)).size).toBe(300)
+})
+
+test('a replica synced under an older grouping of shapes syncs on after an upgrade regroups them', async () => {
+  const c = await startTestCloud({ engine: 'postgres' })
+  cleanups.push(() => c.destroy())
+  const id = await c.createAgent('A')
+  const faq = async (q: string) =>
+    c.db.query(`INSERT INTO faq (id, question, answer) VALUES ($1::uuid, $2, '答')`, [newId(), q])
+  await faq('一')
+  await faq('二')
+  await c.db.query(
+    `INSERT INTO rules (id, version, status, body, published_at) VALUES ($1::uuid, 1, 'published', '{}'::jsonb, now())`,
+    [newId()],
+  )
+  const r = await openReplica({ logger })
+  cleanups.push(() => r.close())
+  const headers = await sharedSecret(id, AGENT_SECRET).headers()
+  // An earlier release applied the FAQ and the rules as one group.
+  const old = await r.pg.sync.syncShapesToTables({
+    key: 'kefu-agent:knowledge',
+    shapes: Object.fromEntries(
+      ['faq', 'rules'].map((table) => [
+        table,
+        { shape: { url: `${c.url}/v1/shape`, params: { table }, headers }, table, primaryKey: ['id'] },
+      ]),
+    ),
+  })
+  const count = async (t: string) =>
+    (await r.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${t}`))[0]!.n
+  await until(async () => (await count('faq')) === 2 && (await count('rules')) === 1, 15_000, 'old grouping synced')
+  old.unsubscribe()
+  // Upgraded: the groups are those of today; the old subscription cannot be resumed.
+  const errors: Error[] = []
+  await r.startSync({ url: c.url, headers: async () => headers, onError: (e) => errors.push(e) })
+  await faq('三')
+  await until(async () => (await count('faq')) === 3, 15_000, 'the FAQ written after the upgrade')
+  expect(await count('rules')).toBe(1)
+  expect(
+    (await r.db.query<{ key: string }>(`SELECT key FROM electric.subscriptions_metadata ORDER BY key`)).map(
+      (x) => x.key,
+    ),
+  ).toEqual(Object.keys(AGENT_SHAPE_GROUPS).map((g) => `kefu-agent:${g}`).sort())
+  expect(errors).toEqual([])
 })

@@ -7,6 +7,7 @@
  * (row, replica) pair. `changes` counts pairs; `changes_per_s` is pairs applied per second.
  */
 import { fork, type ChildProcess } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { createTestPostgres, migrate, openPostgres } from '@kefu/migrations'
@@ -25,6 +26,12 @@ export interface SyncBenchOptions {
   broadcast?: number
   /** Processes the agents are spread over; default one per core. */
   processes?: number
+  /**
+   * Seconds of the same load before the measured seconds, not measured (default 5): the first
+   * seconds of load pay for V8 optimising the apply path and tiering PGlite's WebAssembly up,
+   * once per process — a cost of starting, not of syncing.
+   */
+  warmup?: number
   log?: (msg: string) => void
 }
 
@@ -98,14 +105,17 @@ export async function runSyncBench(o: SyncBenchOptions): Promise<SyncBenchResult
     await new Promise((r) => setTimeout(r, 3000)) // initial syncs settle
     const writer = openPostgres({ url: t.url, max: 8 })
     const batch = o.batch ?? 1
-    const total = o.rate * o.seconds
+    const warmup = o.warmup ?? 5
+    const total = o.rate * (warmup + o.seconds)
     const interval = (1000 * batch) / o.rate
     const now = () => performance.timeOrigin + performance.now()
-    const t0 = now()
+    const start = now()
+    const t0 = start + warmup * 1000 // the measured seconds start here
     const inflight: Promise<void>[] = []
     let k = 0
     for (let b = 0; k < total; b++) {
-      const due = t0 + b * interval
+      const due = start + b * interval
+      const measured = due >= t0
       const wait = due - now()
       if (wait > 1) await new Promise((r) => setTimeout(r, wait))
       const rows: [string, string, string][] = []
@@ -134,6 +144,7 @@ export async function runSyncBench(o: SyncBenchOptions): Promise<SyncBenchResult
               )
           })
           .then(() => {
+            if (!measured) return
             const at = now()
             for (const [id, , a] of rows) committed.set(`${ids.indexOf(a)}:${id}`, at)
             for (const id of faqs) for (let i = 0; i < o.agents; i++) committed.set(`${i}:${id}`, at)
@@ -146,6 +157,8 @@ export async function runSyncBench(o: SyncBenchOptions): Promise<SyncBenchResult
     const deadline = Date.now() + 15_000
     while (Date.now() < deadline && [...committed.keys()].some((id) => !seen.has(id))) await new Promise((r) => setTimeout(r, 100))
     const lat: number[] = []
+    const dumpTo = process.env['KEFU_BENCH_DUMP']
+    const dump: [string, number, number][] = []
     let lost = 0
     let lastArrival = 0
     for (const [id, at] of committed) {
@@ -153,10 +166,13 @@ export async function runSyncBench(o: SyncBenchOptions): Promise<SyncBenchResult
       if (s === undefined) lost++
       else {
         lat.push(Math.max(0, s - at))
+        if (dumpTo) dump.push([id, Math.round(at - t0), Math.round((s - at) * 100) / 100])
         lastArrival = Math.max(lastArrival, s)
       }
     }
     await writer.close()
+    // KEFU_BENCH_DUMP=FILE: every (agent:row, ms into the measured load, latency), as JSON.
+    if (dumpTo) writeFileSync(dumpTo, JSON.stringify(dump))
     const applied = lat.length
     return {
       agents: o.agents,
@@ -189,7 +205,7 @@ export async function runSyncBench(o: SyncBenchOptions): Promise<SyncBenchResult
 
 /**
  * `npm run bench -- sync [--agents N] [--rate R] [--batch B] [--broadcast F] [--seconds S]
- * [--processes P] [--json]`
+ * [--processes P] [--warmup W] [--json]`
  *
  * Defaults: 100 rows/s in 10 commits/s, half of them broadcast FAQ rows: with 50 agents about
  * 2,500 (row, replica) pairs per second, above the 2,000/s throughput target.
@@ -207,6 +223,7 @@ export async function main(argv: string[]): Promise<number> {
     batch: arg('batch', 10),
     broadcast: arg('broadcast', 0.5),
     processes: arg('processes', availableParallelism()),
+    warmup: arg('warmup', 5),
     log: json ? () => {} : (m) => console.error(m),
   })
   console.log(json ? JSON.stringify(r) : r)

@@ -63,6 +63,23 @@ describe('cloud HTTP basics (embedded PGlite)', () => {
     expect(((await r.json()) as { error: { message: string } }).error.message).toMatch(/JSON/)
   })
 
+  test('every response carries its request id: the one given, or a new one', async () => {
+    const agent = await c.createAgent()
+    const shape = (id?: string) =>
+      fetch(`${c.url}/v1/shape?table=faq&offset=-1`, {
+        headers: { ...c.agentHeaders(agent), ...(id ? { 'x-request-id': id } : {}) },
+      })
+    const given = await shape('req-7')
+    expect([given.status, given.headers.get('x-request-id')]).toEqual([200, 'req-7'])
+    expect(given.headers.get('access-control-expose-headers')).toMatch(/electric-offset/)
+    const made = await shape()
+    expect(made.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/)
+    const refused = await shape('not valid!')
+    expect(refused.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/)
+    const denied = await fetch(`${c.url}/v1/shape?table=faq&offset=-1`, { headers: { 'x-request-id': 'req-8' } })
+    expect([denied.status, denied.headers.get('x-request-id')]).toEqual([401, 'req-8'])
+  })
+
   test('unknown routes are 404 and missing credentials 401', async () => {
     expect((await fetch(`${c.url}/api/v1/nope`)).status).toBe(404)
     expect((await fetch(`${c.url}/v1/shape?table=messages&offset=-1`)).status).toBe(401)

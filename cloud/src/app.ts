@@ -57,21 +57,25 @@ export function createApp(deps: AppDeps): CloudApp {
   const security = createSecurity({ ...deps.auth, db: deps.db, logger: deps.logger })
   const app = new Hono<AuthEnv>()
 
+  // Both middlewares below are on the path of every shape request (a live agent sends one per
+  // commit that concerns it), and both once cost more than serving the shape: a header set
+  // after the handler has answered makes Hono rebuild the response around its body as a web
+  // stream, and asking a GET for its body makes the Node adapter build a whole web Request.
   app.use('*', async (c, next) => {
     const given = c.req.header('x-request-id')
-    c.set('requestId', given && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID())
+    const id = given && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID()
+    c.set('requestId', id)
+    c.header('x-request-id', id) // before the response exists: it is built with it
     await next()
-    c.header('x-request-id', c.get('requestId'))
+    if (c.res.headers.get('x-request-id') !== id) c.header('x-request-id', id) // a response made elsewhere
   })
-  app.use(
-    '*',
-    bodyLimit({
-      maxSize: deps.maxBodyBytes ?? 1024 * 1024,
-      onError: () => {
-        throw tooLarge()
-      },
-    }),
-  )
+  const limitBody = bodyLimit({
+    maxSize: deps.maxBodyBytes ?? 1024 * 1024,
+    onError: () => {
+      throw tooLarge()
+    },
+  })
+  app.use('*', (c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limitBody(c, next)))
   // Query parameters reach SQL as bound text: refuse what Postgres text cannot hold up front.
   app.use('*', async (c, next) => {
     for (const [k, v] of new URL(c.req.url).searchParams) {

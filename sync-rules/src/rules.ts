@@ -67,11 +67,19 @@ export const AGENT_WRITABLE = {
  * committed to the replica at consistent LSN boundaries (a hand-off and the reply it cancels
  * land together). Across groups nothing waits for anything, which keeps every commit's fan-out
  * to the shapes of its own group.
+ *
+ * A group costs per commit that concerns it: pglite-sync applies only once every shape of the
+ * group has confirmed the commit, so each of its shapes is woken, answers and is applied as a
+ * transaction of its own. So tables go together only when they must: the FAQ and the rules
+ * have nothing that must land at once, and a FAQ publish (every agent, often many rows) wakes
+ * one shape per agent, not two. Regrouping is safe for replicas already synced: a stored
+ * subscription that no longer matches a group is dropped with its rows and synced again.
  */
 export const AGENT_SHAPE_GROUPS = {
   chat: ['conversations', 'replies'],
   history: ['messages', 'customers'],
-  knowledge: ['faq', 'rules'],
+  faq: ['faq'],
+  rules: ['rules'],
 } as const satisfies Record<string, readonly SyncedTable[]>
 
 export type AgentShapeGroup = keyof typeof AGENT_SHAPE_GROUPS

@@ -119,7 +119,7 @@ export function createKefuAgent(o: AgentOptions): KefuAgent {
   const contact = () => {
     lastContact = now()
     // In touch with the cloud: push what waits instead of sitting out the rest of a backoff.
-    if (journal.depth() > 0) uplink?.wake()
+    if (journal.hasPending()) uplink?.wake()
   }
   const offline = () => now() - (lastContact ?? startedAt.getTime()) > (o.offlineAfterMs ?? 15_000)
 

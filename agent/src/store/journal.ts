@@ -31,6 +31,8 @@ export interface Journal {
   /** Every change after `seq` that is pending or acked (to replay into a restored replica). */
   since(seq: number): OutboxEntry[]
   depth(): number
+  /** Whether anything waits to be pushed (cheaper than `depth() > 0` with a long backlog). */
+  hasPending(): boolean
   rejectedCount(): number
   lastSeq(): number
   get<T>(key: string): T | undefined
@@ -104,6 +106,11 @@ export function openJournal(dataDir: string, cipher: Cipher): Journal {
   const cpSize = db.prepare(`SELECT covered_seq, length(data) AS size FROM checkpoint WHERE id = 1`)
   const cpPiece = db.prepare(`SELECT substr(data, ?, ?) AS piece FROM checkpoint WHERE id = 1`)
   const prune = db.prepare(`DELETE FROM outbox WHERE state = 'acked' AND seq <= ?`)
+  // Asked on every up-to-date of every shape: prepared once, not per call.
+  const rejectQ = db.prepare(`UPDATE outbox SET state = 'rejected', reason = ? WHERE seq = ?`)
+  const countQ = db.prepare(`SELECT count(*) AS n FROM outbox WHERE state = ?`)
+  const anyPendingQ = db.prepare(`SELECT EXISTS (SELECT 1 FROM outbox WHERE state = 'pending') AS n`)
+  const lastSeqQ = db.prepare(`SELECT coalesce(max(seq), 0) AS s FROM outbox`)
   const saveCpTx = db.transaction((sealed: Buffer, coveredSeq: number) => {
     saveCp.run(coveredSeq, Date.now(), sealed)
     // Acked changes the checkpoint already contains are no longer needed for replay.
@@ -114,12 +121,13 @@ export function openJournal(dataDir: string, cipher: Cipher): Journal {
     pending: (limit) => (pendingQ.all(limit) as { seq: number; change_id: string; payload: Buffer }[]).map(decode),
     markAcked: (seqs) => ackTx(seqs),
     markRejected: (seq, reason) => {
-      db.prepare(`UPDATE outbox SET state = 'rejected', reason = ? WHERE seq = ?`).run(reason.slice(0, 500), seq)
+      rejectQ.run(reason.slice(0, 500), seq)
     },
     since: (seq) => (sinceQ.all(seq) as { seq: number; change_id: string; payload: Buffer }[]).map(decode),
-    depth: () => (db.prepare(`SELECT count(*) AS n FROM outbox WHERE state = 'pending'`).get() as { n: number }).n,
-    rejectedCount: () => (db.prepare(`SELECT count(*) AS n FROM outbox WHERE state = 'rejected'`).get() as { n: number }).n,
-    lastSeq: () => (db.prepare(`SELECT coalesce(max(seq), 0) AS s FROM outbox`).get() as { s: number }).s,
+    depth: () => (countQ.get('pending') as { n: number }).n,
+    hasPending: () => (anyPendingQ.get() as { n: number }).n === 1,
+    rejectedCount: () => (countQ.get('rejected') as { n: number }).n,
+    lastSeq: () => (lastSeqQ.get() as { s: number }).s,
     get<T>(key: string): T | undefined {
       const r = kvGet.get(kvName(key)) as { value: Buffer } | undefined
       return r ? cipher.openJson<T>(r.value, `kv:${key}`) : undefined

@@ -92,6 +92,36 @@ export async function resumeFromCommitted(db: Queryable): Promise<number> {
   return rewound
 }
 
+/**
+ * Subscriptions are keyed by shape group (`kefu-agent:<group>`). When the groups change (an
+ * upgrade regroups tables), a stored subscription for a group that no longer exists, or holding
+ * a table its group no longer has, cannot be resumed: pglite-sync would start the new group's
+ * shapes from a snapshot and insert rows the tables already hold. So such a subscription is
+ * dropped together with the rows of its tables, in one transaction; the new groups refill them
+ * from snapshots. Returns the keys dropped.
+ */
+export async function dropStaleSubscriptions(db: Db): Promise<string[]> {
+  const t = await db.query<{ t: string | null }>(`SELECT to_regclass('electric.subscriptions_metadata')::text AS t`)
+  if (!t[0]?.t) return []
+  const subs = await db.query<{ key: string; shapes: string[] }>(
+    `SELECT key, ARRAY(SELECT jsonb_object_keys(shape_metadata)) AS shapes FROM electric.subscriptions_metadata`,
+  )
+  const groups = AGENT_SHAPE_GROUPS as Record<string, readonly string[]>
+  const stale = subs.filter((s) => {
+    const group = s.key.startsWith('kefu-agent:') ? groups[s.key.slice('kefu-agent:'.length)] : undefined
+    return !group || s.shapes.some((shape) => !group.includes(shape))
+  })
+  if (stale.length === 0) return []
+  const synced = new Set(Object.values(groups).flat())
+  await db.transaction(async (tx) => {
+    for (const s of stale) {
+      for (const table of s.shapes) if (synced.has(table)) await tx.exec(`DELETE FROM "${table}"`)
+      await tx.query(`DELETE FROM electric.subscriptions_metadata WHERE key = $1`, [s.key])
+    }
+  })
+  return stale.map((s) => s.key)
+}
+
 // A fresh replica costs an initdb (~2 s); later fresh replicas in the same process (tests,
 // benchmarks, several agents in one process) start from an image of the first one instead.
 let blankImage: Promise<Uint8Array[]> | null = null
@@ -172,6 +202,32 @@ async function compactOverlays(pg: PGlite): Promise<void> {
     [OVERLAY_COMPACT.maxRows, OVERLAY_COMPACT.minBytes],
   )
   for (const { t } of rows) await pg.exec(`VACUUM FULL ${t}`)
+}
+
+/**
+ * PGlite copies its whole parser table into every result it parses (`{...parsers}`), and once
+ * started the table holds a parser for each of the ~300 array types in the catalog: integer
+ * keys, so a dictionary V8 copies key by key, ~80 µs per statement — more than Postgres takes
+ * to run most of our statements (a bare `SELECT 1` is ~25 µs in the engine). pglite-sync runs
+ * four or five statements per change it applies, so this copy was a tenth of the agent's CPU.
+ * Keeps the scalar parsers and those of the array types a column of ours has; an array of any
+ * other type comes back as its Postgres text, as it would from a column of unknown type.
+ * Run after migrations (a later one adding an array type must run it again).
+ */
+export async function trimArrayParsers(pg: PGlite): Promise<void> {
+  const { rows } = await pg.query<{ oid: number; used: boolean }>(
+    `SELECT t.oid::int AS oid,
+            EXISTS (SELECT 1 FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+                     JOIN pg_namespace n ON n.oid = c.relnamespace
+                    WHERE a.atttypid = t.oid AND a.attnum > 0 AND NOT a.attisdropped
+                      AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')) AS used
+       FROM pg_type t WHERE t.typcategory = 'A'`,
+  )
+  const parsers = pg.parsers as Record<string | number, unknown>
+  const trimmed: Record<string | number, unknown> = {}
+  const unused = new Set(rows.filter((r) => !r.used).map((r) => String(r.oid)))
+  for (const [k, v] of Object.entries(parsers)) if (!unused.has(k)) trimmed[k] = v
+  ;(pg as { parsers: typeof trimmed }).parsers = trimmed
 }
 
 /** When an overlay table is rewritten at a checkpoint: few rows left in a large file. */
@@ -264,6 +320,7 @@ export async function openReplica(opts: { image?: ReplicaImage | undefined; logg
   await pg.exec(Object.entries(SESSION_SETTINGS).map(([k, v]) => `SET ${k} = '${v}';`).join('\n'))
   const db = wrap(pg as unknown as PGlite, transaction as unknown as PGlite['transaction'])
   await migrate(db, 'agent')
+  await trimArrayParsers(pg as unknown as PGlite)
   let sub: { unsubscribe: () => void; readonly isUpToDate: boolean } | null = null
   let lastSyncAt: Date | null = null
   const log = opts.logger.child({ component: 'replica' })
@@ -277,6 +334,8 @@ export async function openReplica(opts: { image?: ReplicaImage | undefined; logg
       return lastSyncAt
     },
     async startSync(o) {
+      const dropped = await dropStaleSubscriptions(db)
+      if (dropped.length) log.info({ dropped }, 'shape groups changed: their tables sync again from snapshots')
       await resumeFromCommitted(db)
       const only = o.tables ? new Set<string>(o.tables) : null
       // Credentials go on in shapeFetch, per request: asking for them here could wait on a

@@ -83,9 +83,10 @@ async function offsetProblem(db: Queryable, shapes: ShapeService, r: ShapeReques
 
 export function shapeRoutes(deps: { shapes: ShapeService; metrics: Metrics; db: Queryable }): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>()
+  // Set before the handler answers (afterwards Hono would rebuild the response; see app.ts).
   app.use('*', async (c, next) => {
-    await next()
     c.header('access-control-expose-headers', EXPOSE)
+    await next()
   })
 
   app.get('/', async (c) => {
