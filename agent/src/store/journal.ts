@@ -81,12 +81,16 @@ export function openJournal(dataDir: string, cipher: Cipher): Journal {
                              ON CONFLICT (change_id) DO NOTHING`)
   const seqOf = db.prepare(`SELECT seq FROM outbox WHERE change_id = ?`)
   const kvSetQ = db.prepare(`INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`)
+  // Only an append adds pending entries; while none was made since the outbox was last seen
+  // empty, it still is (asked on every up-to-date of every shape, so it is not asked of SQLite).
+  let maybePending = true
   const appendTx = db.transaction((changes: readonly Change[], kv: ReadonlyArray<readonly [string, unknown]>) => {
     const seqs = changes.map((c) => {
       insert.run(c.id, c.kind, cipher.sealJson(c, `outbox:${c.id}`), Date.now())
       return (seqOf.get(c.id) as { seq: number }).seq
     })
     for (const [k, v] of kv) kvSetQ.run(kvName(k), cipher.sealJson(v, `kv:${k}`))
+    if (changes.length > 0) maybePending = true
     return seqs
   })
   const decode = (r: { seq: number; change_id: string; payload: Buffer }): OutboxEntry => ({
@@ -125,7 +129,10 @@ export function openJournal(dataDir: string, cipher: Cipher): Journal {
     },
     since: (seq) => (sinceQ.all(seq) as { seq: number; change_id: string; payload: Buffer }[]).map(decode),
     depth: () => (countQ.get('pending') as { n: number }).n,
-    hasPending: () => (anyPendingQ.get() as { n: number }).n === 1,
+    hasPending: () => {
+      if (maybePending) maybePending = (anyPendingQ.get() as { n: number }).n === 1
+      return maybePending
+    },
     rejectedCount: () => (countQ.get('rejected') as { n: number }).n,
     lastSeq: () => (lastSeqQ.get() as { s: number }).s,
     get<T>(key: string): T | undefined {
