@@ -192,7 +192,10 @@ export async function runPipelineBench(o: PipelineBenchOptions): Promise<
       .map((l) => (JSON.parse(l) as { query: string }).query)
     const agentId = await createAgent(db)
     const chats = await createChats(db, agentId, o.conversations)
-    const warmChats = await createChats(db, agentId, 20)
+    // The warmup's traffic has the shape of the measured one (as many messages per chat): with
+    // a few long chats it warmed other paths than the first message of a new chat, and the
+    // first second measured ran at several times the latency of the rest.
+    const warmChats = await createChats(db, agentId, Math.max(1, Math.round((o.warmup * o.conversations) / o.messages)))
 
     const gateway = createLlmGateway({
       providers: [{ id: 'deepseek', apiKey: 'bench', baseURL: fake.baseURL }],

@@ -64,8 +64,15 @@ export function openPostgres(opts: PostgresOptions): Db {
     // third of the reply pipeline's database time. Statements whose plan could go wrong with
     // the row counts are written so that every plan is the right one (the change log read: see
     // log-tail.ts).
+    //
+    // No JIT: Postgres compiles a query's expressions to machine code once its estimated cost
+    // passes jit_above_cost, and an estimate can pass it while the query reads a handful of
+    // rows — the change-log read (up to 2,000 transactions of ~100 changes each, by the
+    // estimate) paid ~15 ms of compilation on every read for its few rows. Every statement of
+    // ours is short; compiling one never pays for itself.
     connection: {
       ...SESSION_SETTINGS,
+      jit: 'off',
       application_name: 'kefu',
     },
     // Keep text for int8/numeric: values leave the database as Postgres text anyway.
