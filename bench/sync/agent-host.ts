@@ -49,13 +49,18 @@ async function start(m: Start): Promise<void> {
     await a.start()
     // One notification per statement (pglite-sync inserts a batch of rows in one), not per
     // row: the harness should cost the replica as little as it can. Ids in chunks that fit a
-    // notification's 8000-byte payload.
+    // notification's 8000-byte payload (only an initial sync has that many).
     await a.replica.db.exec(`CREATE FUNCTION bench_seen() RETURNS trigger LANGUAGE plpgsql AS $$
       DECLARE ids text;
       BEGIN
-        FOR ids IN SELECT string_agg(id::text, ',') FROM (SELECT id, (row_number() OVER ()) / 150 AS chunk FROM new_rows) r GROUP BY chunk LOOP
+        SELECT string_agg(id::text, ',') INTO ids FROM new_rows;
+        IF length(ids) < 7900 THEN
           PERFORM pg_notify('bench', ids);
-        END LOOP;
+        ELSE
+          FOR ids IN SELECT string_agg(id::text, ',') FROM (SELECT id, (row_number() OVER ()) / 150 AS chunk FROM new_rows) r GROUP BY chunk LOOP
+            PERFORM pg_notify('bench', ids);
+          END LOOP;
+        END IF;
         RETURN NULL;
       END $$;
       CREATE TRIGGER bench_seen AFTER INSERT ON replies REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION bench_seen();

@@ -4,7 +4,7 @@
  * transaction as the rows), restored at start from the encrypted checkpoint in the journal.
  * Nothing of it is ever written to disk in the clear.
  */
-import { PGlite } from '@electric-sql/pglite'
+import { PGlite, types } from '@electric-sql/pglite'
 import { electricSync, type PGliteWithSync } from '@electric-sql/pglite-sync'
 import { migrate, SESSION_SETTINGS, type Db, type Queryable } from '@kefu/migrations'
 import type { SyncedTable } from '@kefu/schema'
@@ -210,8 +210,10 @@ async function compactOverlays(pg: PGlite): Promise<void> {
  * keys, so a dictionary V8 copies key by key, ~80 µs per statement — more than Postgres takes
  * to run most of our statements (a bare `SELECT 1` is ~25 µs in the engine). pglite-sync runs
  * four or five statements per change it applies, so this copy was a tenth of the agent's CPU.
- * Keeps the scalar parsers and those of the array types a column of ours has; an array of any
- * other type comes back as its Postgres text, as it would from a column of unknown type.
+ * A type missing from the table falls back to PGlite's built-in parsers (`types.parsers`:
+ * the scalars), so the table keeps only what that fallback lacks: the parsers of the array
+ * types a column of ours has (and any parser that differs from the built-in one). An array of
+ * another type comes back as its Postgres text, as from a column of unknown type.
  * Run after migrations (a later one adding an array type must run it again).
  */
 export async function trimArrayParsers(pg: PGlite): Promise<void> {
@@ -223,10 +225,12 @@ export async function trimArrayParsers(pg: PGlite): Promise<void> {
                       AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')) AS used
        FROM pg_type t WHERE t.typcategory = 'A'`,
   )
-  const parsers = pg.parsers as Record<string | number, unknown>
-  const trimmed: Record<string | number, unknown> = {}
-  const unused = new Set(rows.filter((r) => !r.used).map((r) => String(r.oid)))
-  for (const [k, v] of Object.entries(parsers)) if (!unused.has(k)) trimmed[k] = v
+  const builtIn = types.parsers as Record<string, unknown>
+  const used = new Set(rows.filter((r) => r.used).map((r) => String(r.oid)))
+  const arrays = new Set(rows.map((r) => String(r.oid)))
+  const trimmed: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(pg.parsers as Record<string, unknown>))
+    if (arrays.has(k) ? used.has(k) : v !== builtIn[k]) trimmed[k] = v
   ;(pg as { parsers: typeof trimmed }).parsers = trimmed
 }
 
