@@ -8,8 +8,9 @@
  * `--conversations` chats. The reply worker runs with debounce 0 and its production thresholds;
  * the LLM gateway's provider is the fake, in a process of its own, answering instantly: what is
  * measured is the pipeline, not a model. `--warmup` messages (default 2,000, ten seconds at
- * 200/s) go first, unmeasured: until V8 has compiled the hot paths, every pool connection has
- * its cached plans and the provider's keep-alive pool is full, the first seconds run slower.
+ * 200/s) go first in the same stream, unmeasured: until V8 has compiled the hot paths, every
+ * pool connection has its cached plans and the provider's keep-alive pool is full, the first
+ * seconds run slower.
  * `KEFU_BENCH_DUMP=FILE` writes every message's latency and commit times there.
  *
  * Latency per message = commit of the transaction that answered it (reply row + answered_by,
@@ -87,13 +88,17 @@ async function insertMessage(db: Db, chat: Chat, text: string, n: number): Promi
   return r!.id
 }
 
-/** Writes `texts` at `rate`/s, round-robin over `chats`; resolves with the message ids once all are written. */
+/**
+ * Writes `texts` at `rate`/s, the i-th to `chatOf(i)`; `onWrite(i)` runs as the i-th write starts.
+ * Resolves with the message ids once all are written.
+ */
 async function writeAtRate(
   db: Db,
-  chats: readonly Chat[],
+  chatOf: (i: number) => Chat,
   texts: readonly string[],
   rate: number,
   base: number,
+  onWrite?: (i: number) => void,
 ): Promise<string[]> {
   const ids: string[] = new Array<string>(texts.length)
   const writes: Promise<void>[] = []
@@ -102,8 +107,9 @@ async function writeAtRate(
     const at = t0 + (i * 1000) / rate
     const wait = at - performance.now()
     if (wait > 1) await sleep(wait)
+    onWrite?.(i)
     writes.push(
-      insertMessage(db, chats[i % chats.length]!, texts[i]!, base + i).then((id) => {
+      insertMessage(db, chatOf(i), texts[i]!, base + i).then((id) => {
         ids[i] = id
       }),
     )
@@ -217,25 +223,21 @@ export async function runPipelineBench(o: PipelineBenchOptions): Promise<
     const running = worker.run()
 
     const text = (i: number) => queries[i % queries.length]!
-    const warm = await writeAtRate(
+    // One steady stream: the warmup messages, then (without a pause, which would measure a
+    // restart from idle rather than the steady state) the measured ones.
+    let cpu0 = process.cpuUsage()
+    const written = await writeAtRate(
       db,
-      warmChats,
-      Array.from({ length: o.warmup }, (_, i) => text(i + 311)),
+      (i) => (i < o.warmup ? warmChats[i % warmChats.length]! : chats[(i - o.warmup) % chats.length]!),
+      Array.from({ length: o.warmup + o.messages }, (_, i) => (i < o.warmup ? text(i + 311) : text(i - o.warmup))),
       o.rate,
       -o.warmup,
+      (i) => {
+        if (i === o.warmup) cpu0 = process.cpuUsage()
+      },
     )
-    await waitAnswered(db, warm, 60_000)
-    await worker.idle()
-
-    const cpu0 = process.cpuUsage()
-    const ids = await writeAtRate(
-      db,
-      chats,
-      Array.from({ length: o.messages }, (_, i) => text(i)),
-      o.rate,
-      0,
-    )
-    await waitAnswered(db, ids, 120_000)
+    const ids = written.slice(o.warmup)
+    await waitAnswered(db, written, 120_000)
     await worker.idle()
     await gateway.drain()
     const cpu = process.cpuUsage(cpu0)
