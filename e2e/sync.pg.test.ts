@@ -182,3 +182,34 @@ test('a replica synced under an older grouping of shapes syncs on after an upgra
   })
   expect(errors).toEqual([])
 })
+
+test("a commit of pglite-sync that moves no row and not the committed LSN is skipped; the rows still land", async () => {
+  const c = await startTestCloud({ engine: 'postgres' })
+  cleanups.push(() => c.destroy())
+  const id = await c.createAgent('A')
+  const a = agentFor(c, id)
+  cleanups.push(() => a.stop({ checkpoint: false }))
+  await a.start()
+  expect(await a.capture([bubble('张三', '你好', 1)])).toBe(1)
+  await until(async () => (await c.db.query(`SELECT 1 FROM conversations WHERE agent_id = $1::uuid`, [id])).length === 1, 15_000, 'conversation in cloud')
+  const [conv] = await c.db.query<{ id: string }>(`SELECT id FROM conversations WHERE agent_id = $1::uuid`, [id])
+  await until(async () => (await a.replica.db.query(`SELECT 1 FROM conversations`)).length === 1 && a.status().outboxDepth === 0, 15_000, 'settled')
+  await new Promise((r) => setTimeout(r, 300))
+  const before = { ...a.replica.syncCommits }
+  // Each reply wakes both shapes of the chat group: the first response commits nothing new.
+  const n = 5
+  for (let i = 0; i < n; i++) {
+    const replyId = newId()
+    await c.db.query(
+      `INSERT INTO replies (id, conversation_id, agent_id, text, origin) VALUES ($1::uuid, $2::uuid, $3::uuid, $4, 'rule')`,
+      [replyId, conv!.id, id, `回复${i}`],
+    )
+    await until(async () => (await a.replica.db.query(`SELECT 1 FROM replies WHERE id = $1::uuid`, [replyId])).length === 1, 15_000, `reply ${i}`)
+  }
+  const after = a.replica.syncCommits
+  // One commit per reply, not two (a margin of one for anything else the cloud wakes meanwhile).
+  expect(after.commits - before.commits).toBeGreaterThanOrEqual(n)
+  expect(after.commits - before.commits).toBeLessThanOrEqual(n + 1)
+  expect(after.skipped - before.skipped).toBeGreaterThanOrEqual(n - 1)
+  expect((await a.replica.db.query(`SELECT 1 FROM replies`)).length).toBe(n)
+})

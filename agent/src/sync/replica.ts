@@ -21,6 +21,8 @@ export interface Replica {
   readonly upToDate: boolean
   /** When the replica last caught up with the cloud. */
   readonly lastSyncAt: Date | null
+  /** pglite-sync's commits run, and those skipped for changing nothing (see recordCommit). */
+  readonly syncCommits: { readonly commits: number; readonly skipped: number }
   /** A consistent compressed image of the whole database, in chunks, to seal into the journal. */
   snapshot(): Promise<Uint8Array[]>
   stopSync(): void
@@ -234,6 +236,64 @@ export async function trimArrayParsers(pg: PGlite): Promise<void> {
   ;(pg as { parsers: typeof trimmed }).parsers = trimmed
 }
 
+/**
+ * pglite-sync's commits are recorded, then run — or skipped when they would change nothing
+ * that matters. It commits once per shape response it reads (the LSN it compares against is
+ * the one it started from, never updated), so when a commit concerns a group of two shapes,
+ * the first of the two responses commits at the LSN already committed: no row, the same
+ * `last_lsn`, only the read-ahead offset of the shape that answered — which
+ * {@link resumeFromCommitted} rewinds at the next start anyway. That commit (four statements,
+ * half the replica's transactions under per-chat traffic) is skipped. Everything else runs as
+ * recorded, in one transaction; a commit pglite-sync rolls back (unsubscribed) is not run.
+ * pglite-sync ignores the results of its writes, so recording answers them with empty ones.
+ */
+type SyncCommitFn = (tx: {
+  query: (sql: string, params?: unknown[]) => Promise<unknown>
+  exec: (sql: string) => Promise<unknown>
+  rollback: () => Promise<void>
+  readonly closed: boolean
+}) => Promise<unknown>
+type CommitStep = { kind: 'exec'; sql: string } | { kind: 'query'; sql: string; params: unknown[] | undefined }
+
+const SYNCING_FLAG = /^\s*SET LOCAL "?electric"?\.syncing = true;?\s*$/i
+const CURSOR_UPSERT = /^\s*INSERT INTO "electric"\."subscriptions_metadata"/
+
+function subscriptionCursor(step: CommitStep): { key: string; lsn: string } | null {
+  if (step.kind !== 'query' || !CURSOR_UPSERT.test(step.sql) || !step.params) return null
+  return { key: String(step.params[0]), lsn: String(step.params[2]) }
+}
+
+async function recordCommit(fn: SyncCommitFn): Promise<{ steps: CommitStep[]; rolledBack: boolean; result: unknown }> {
+  const steps: CommitStep[] = []
+  let closed = false
+  let rolledBack = false
+  const open = () => {
+    if (closed) throw new Error('Transaction is closed')
+  }
+  const result = await fn({
+    query: async (sql, params) => {
+      open()
+      steps.push({ kind: 'query', sql, params })
+      return { rows: [], fields: [], affectedRows: 0 }
+    },
+    exec: async (sql) => {
+      open()
+      steps.push({ kind: 'exec', sql })
+      return []
+    },
+    rollback: async () => {
+      open()
+      rolledBack = true
+      closed = true
+    },
+    get closed() {
+      return closed
+    },
+  })
+  closed = true
+  return { steps, rolledBack, result }
+}
+
 /** When an overlay table is rewritten at a checkpoint: few rows left in a large file. */
 export const OVERLAY_COMPACT = { maxRows: 1000, minBytes: 256 << 10 } as const
 
@@ -313,12 +373,34 @@ export async function openReplica(opts: { image?: ReplicaImage | undefined; logg
   // the subscription resumes from its last commit next time), so it settles quietly instead.
   let stopping = false
   const transaction = pg.transaction.bind(pg)
+  const committedLsn = new Map<string, string>()
+  const stats = { commits: 0, skipped: 0 }
   pg.transaction = (async (fn: Parameters<typeof transaction>[0]) => {
     try {
-      return await transaction(fn)
+      const r = await recordSyncCommit(fn as SyncCommitFn)
+      if (r.skip) {
+        stats.skipped++
+        return r.result
+      }
+      await transaction(async (tx) => {
+        for (const step of r.steps) {
+          if (step.kind === 'exec') await tx.exec(step.sql)
+          else await tx.query(step.sql, step.params)
+        }
+      })
+      stats.commits++
+      if (r.cursor) committedLsn.set(r.cursor.key, r.cursor.lsn)
+      return r.result
     } catch (err) {
       if (stopping) return undefined
       throw err
+    }
+    async function recordSyncCommit(f: SyncCommitFn) {
+      const rec = await recordCommit(f)
+      const cursor = rec.steps.map(subscriptionCursor).find((c) => c !== null) ?? null
+      const moves = rec.steps.filter((st) => !(st.kind === 'exec' && SYNCING_FLAG.test(st.sql)) && subscriptionCursor(st) === null)
+      const skip = rec.rolledBack || (moves.length === 0 && cursor !== null && committedLsn.get(cursor.key) === cursor.lsn)
+      return { ...rec, cursor, skip }
     }
   }) as typeof pg.transaction
   await pg.exec(Object.entries(SESSION_SETTINGS).map(([k, v]) => `SET ${k} = '${v}';`).join('\n'))
@@ -337,10 +419,16 @@ export async function openReplica(opts: { image?: ReplicaImage | undefined; logg
     get lastSyncAt() {
       return lastSyncAt
     },
+    syncCommits: stats,
     async startSync(o) {
       const dropped = await dropStaleSubscriptions(db)
       if (dropped.length) log.info({ dropped }, 'shape groups changed: their tables sync again from snapshots')
       await resumeFromCommitted(db)
+      committedLsn.clear()
+      const meta = await db.query<{ t: string | null }>(`SELECT to_regclass('electric.subscriptions_metadata')::text AS t`)
+      if (meta[0]?.t)
+        for (const r of await db.query<{ key: string; last_lsn: string }>(`SELECT key, last_lsn FROM electric.subscriptions_metadata`))
+          committedLsn.set(r.key, r.last_lsn)
       const only = o.tables ? new Set<string>(o.tables) : null
       // Credentials go on in shapeFetch, per request: asking for them here could wait on a
       // login to an unreachable cloud, and starting offline must not.
