@@ -245,7 +245,9 @@ export async function trimArrayParsers(pg: PGlite): Promise<void> {
  * {@link resumeFromCommitted} rewinds at the next start anyway. That commit (four statements,
  * half the replica's transactions under per-chat traffic) is skipped. Everything else runs as
  * recorded, in one transaction; a commit pglite-sync rolls back (unsubscribed) is not run.
- * pglite-sync ignores the results of its writes, so recording answers them with empty ones.
+ * pglite-sync ignores the results of its writes, so recording answers them with empty ones —
+ * which is why `pg.transaction` is pglite-sync's alone: our own code uses `db.transaction`,
+ * which runs directly.
  */
 type SyncCommitFn = (tx: {
   query: (sql: string, params?: unknown[]) => Promise<unknown>
