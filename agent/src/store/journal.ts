@@ -110,7 +110,7 @@ export function openJournal(dataDir: string, cipher: Cipher): Journal {
   const cpSize = db.prepare(`SELECT covered_seq, length(data) AS size FROM checkpoint WHERE id = 1`)
   const cpPiece = db.prepare(`SELECT substr(data, ?, ?) AS piece FROM checkpoint WHERE id = 1`)
   const prune = db.prepare(`DELETE FROM outbox WHERE state = 'acked' AND seq <= ?`)
-  // Asked on every up-to-date of every shape: prepared once, not per call.
+  // Prepared once, not per call (the status asks for the counts every few seconds).
   const rejectQ = db.prepare(`UPDATE outbox SET state = 'rejected', reason = ? WHERE seq = ?`)
   const countQ = db.prepare(`SELECT count(*) AS n FROM outbox WHERE state = ?`)
   const anyPendingQ = db.prepare(`SELECT EXISTS (SELECT 1 FROM outbox WHERE state = 'pending') AS n`)

@@ -21,7 +21,7 @@ export interface Replica {
   readonly upToDate: boolean
   /** When the replica last caught up with the cloud. */
   readonly lastSyncAt: Date | null
-  /** pglite-sync's commits run, and those skipped for changing nothing (see recordCommit). */
+  /** pglite-sync's commits run, and those skipped for changing nothing (see changesNothing). */
   readonly syncCommits: { readonly commits: number; readonly skipped: number }
   /** A consistent compressed image of the whole database, in chunks, to seal into the journal. */
   snapshot(): Promise<Uint8Array[]>
@@ -62,6 +62,19 @@ function wrap(pg: PGlite, transaction: PGlite['transaction'] = pg.transaction.bi
   }
 }
 
+type StoredSubscription = {
+  key: string
+  shape_metadata: Record<string, { handle?: string; offset?: string }>
+  last_lsn: string
+}
+
+/** pglite-sync's stored subscriptions; none before its first start (no table yet). */
+async function storedSubscriptions(db: Queryable): Promise<StoredSubscription[]> {
+  const t = await db.query<{ t: string | null }>(`SELECT to_regclass('electric.subscriptions_metadata')::text AS t`)
+  if (!t[0]?.t) return []
+  return db.query<StoredSubscription>(`SELECT key, shape_metadata, last_lsn FROM electric.subscriptions_metadata`)
+}
+
 /**
  * pglite-sync stores each shape stream's read-ahead offset with the subscription, and that can
  * be past what it committed: messages of one shape wait for the other shapes of the group
@@ -71,13 +84,8 @@ function wrap(pg: PGlite, transaction: PGlite['transaction'] = pg.transaction.bi
  * every shape from `<last_lsn>_inf` whenever its stored offset is ahead of it.
  */
 export async function resumeFromCommitted(db: Queryable): Promise<number> {
-  const t = await db.query<{ t: string | null }>(`SELECT to_regclass('electric.subscriptions_metadata')::text AS t`)
-  if (!t[0]?.t) return 0
-  const subs = await db.query<{ key: string; shape_metadata: Record<string, { handle?: string; offset?: string }>; last_lsn: string }>(
-    `SELECT key, shape_metadata, last_lsn FROM electric.subscriptions_metadata`,
-  )
   let rewound = 0
-  for (const s of subs) {
+  for (const s of await storedSubscriptions(db)) {
     if (!/^\d+$/.test(s.last_lsn)) continue
     const committed = BigInt(s.last_lsn)
     const meta = { ...s.shape_metadata }
@@ -103,21 +111,16 @@ export async function resumeFromCommitted(db: Queryable): Promise<number> {
  * from snapshots. Returns the keys dropped.
  */
 export async function dropStaleSubscriptions(db: Db): Promise<string[]> {
-  const t = await db.query<{ t: string | null }>(`SELECT to_regclass('electric.subscriptions_metadata')::text AS t`)
-  if (!t[0]?.t) return []
-  const subs = await db.query<{ key: string; shapes: string[] }>(
-    `SELECT key, ARRAY(SELECT jsonb_object_keys(shape_metadata)) AS shapes FROM electric.subscriptions_metadata`,
-  )
   const groups = AGENT_SHAPE_GROUPS as Record<string, readonly string[]>
-  const stale = subs.filter((s) => {
+  const stale = (await storedSubscriptions(db)).filter((s) => {
     const group = s.key.startsWith('kefu-agent:') ? groups[s.key.slice('kefu-agent:'.length)] : undefined
-    return !group || s.shapes.some((shape) => !group.includes(shape))
+    return !group || Object.keys(s.shape_metadata).some((shape) => !group.includes(shape))
   })
   if (stale.length === 0) return []
   const synced = new Set(Object.values(groups).flat())
   await db.transaction(async (tx) => {
     for (const s of stale) {
-      for (const table of s.shapes) if (synced.has(table)) await tx.exec(`DELETE FROM "${table}"`)
+      for (const table of Object.keys(s.shape_metadata)) if (synced.has(table)) await tx.exec(`DELETE FROM "${table}"`)
       await tx.query(`DELETE FROM electric.subscriptions_metadata WHERE key = $1`, [s.key])
     }
   })
@@ -218,7 +221,7 @@ async function compactOverlays(pg: PGlite): Promise<void> {
  * another type comes back as its Postgres text, as from a column of unknown type.
  * Run after migrations (a later one adding an array type must run it again).
  */
-export async function trimArrayParsers(pg: PGlite): Promise<void> {
+export async function trimParsers(pg: PGlite): Promise<void> {
   const { rows } = await pg.query<{ oid: number; used: boolean }>(
     `SELECT t.oid::int AS oid,
             EXISTS (SELECT 1 FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
@@ -265,7 +268,22 @@ function subscriptionCursor(step: CommitStep): { key: string; lsn: string } | nu
   return { key: String(step.params[0]), lsn: String(step.params[2]) }
 }
 
-async function recordCommit(fn: SyncCommitFn): Promise<{ steps: CommitStep[]; rolledBack: boolean; result: unknown }> {
+/** A recorded commit that would move no row and leave `last_lsn` as committed (or rolled back). */
+function changesNothing(rec: RecordedCommit, committedLsn: ReadonlyMap<string, string>): boolean {
+  if (rec.rolledBack) return true
+  const moves = rec.steps.some((st) => !(st.kind === 'exec' && SYNCING_FLAG.test(st.sql)) && subscriptionCursor(st) === null)
+  return !moves && rec.cursor !== null && committedLsn.get(rec.cursor.key) === rec.cursor.lsn
+}
+
+interface RecordedCommit {
+  steps: CommitStep[]
+  /** The subscription cursor the commit writes, if it does. */
+  cursor: { key: string; lsn: string } | null
+  rolledBack: boolean
+  result: unknown
+}
+
+async function recordCommit(fn: SyncCommitFn): Promise<RecordedCommit> {
   const steps: CommitStep[] = []
   let closed = false
   let rolledBack = false
@@ -293,7 +311,7 @@ async function recordCommit(fn: SyncCommitFn): Promise<{ steps: CommitStep[]; ro
     },
   })
   closed = true
-  return { steps, rolledBack, result }
+  return { steps, cursor: steps.map(subscriptionCursor).find((c) => c !== null) ?? null, rolledBack, result }
 }
 
 /** When an overlay table is rewritten at a checkpoint: few rows left in a large file. */
@@ -379,8 +397,8 @@ export async function openReplica(opts: { image?: ReplicaImage | undefined; logg
   const stats = { commits: 0, skipped: 0 }
   pg.transaction = (async (fn: Parameters<typeof transaction>[0]) => {
     try {
-      const r = await recordSyncCommit(fn as SyncCommitFn)
-      if (r.skip) {
+      const r = await recordCommit(fn as SyncCommitFn)
+      if (changesNothing(r, committedLsn)) {
         stats.skipped++
         return r.result
       }
@@ -397,18 +415,11 @@ export async function openReplica(opts: { image?: ReplicaImage | undefined; logg
       if (stopping) return undefined
       throw err
     }
-    async function recordSyncCommit(f: SyncCommitFn) {
-      const rec = await recordCommit(f)
-      const cursor = rec.steps.map(subscriptionCursor).find((c) => c !== null) ?? null
-      const moves = rec.steps.filter((st) => !(st.kind === 'exec' && SYNCING_FLAG.test(st.sql)) && subscriptionCursor(st) === null)
-      const skip = rec.rolledBack || (moves.length === 0 && cursor !== null && committedLsn.get(cursor.key) === cursor.lsn)
-      return { ...rec, cursor, skip }
-    }
   }) as typeof pg.transaction
   await pg.exec(Object.entries(SESSION_SETTINGS).map(([k, v]) => `SET ${k} = '${v}';`).join('\n'))
   const db = wrap(pg as unknown as PGlite, transaction as unknown as PGlite['transaction'])
   await migrate(db, 'agent')
-  await trimArrayParsers(pg as unknown as PGlite)
+  await trimParsers(pg as unknown as PGlite)
   let sub: { unsubscribe: () => void; readonly isUpToDate: boolean } | null = null
   let lastSyncAt: Date | null = null
   const log = opts.logger.child({ component: 'replica' })
@@ -427,10 +438,7 @@ export async function openReplica(opts: { image?: ReplicaImage | undefined; logg
       if (dropped.length) log.info({ dropped }, 'shape groups changed: their tables sync again from snapshots')
       await resumeFromCommitted(db)
       committedLsn.clear()
-      const meta = await db.query<{ t: string | null }>(`SELECT to_regclass('electric.subscriptions_metadata')::text AS t`)
-      if (meta[0]?.t)
-        for (const r of await db.query<{ key: string; last_lsn: string }>(`SELECT key, last_lsn FROM electric.subscriptions_metadata`))
-          committedLsn.set(r.key, r.last_lsn)
+      for (const r of await storedSubscriptions(db)) committedLsn.set(r.key, r.last_lsn)
       const only = o.tables ? new Set<string>(o.tables) : null
       // Credentials go on in shapeFetch, per request: asking for them here could wait on a
       // login to an unreachable cloud, and starting offline must not.
