@@ -5,9 +5,10 @@
  * replica tables the bench writes notifies when rows land, and each arrival is reported to
  * the parent with a timestamp on the clock every process shares (`timeOrigin + now()`).
  *
- * IPC in: `{ type: 'start', cloudUrl, secret, agents: [index, agentId][] }`, then `{ type:
- * 'stop' }`. Out: `{ type: 'ready' }`, `{ type: 'seen', rows: [index, rowId, atMs][] }` every
- * few milliseconds, `{ type: 'stopped' }`.
+ * IPC in: `{ type: 'start', cloudUrl, secret, agents: [index, agentId][] }`, `{ type: 'cpu' }`
+ * (any time), then `{ type: 'stop' }`. Out: `{ type: 'ready' }`, `{ type: 'seen', rows: [index,
+ * rowId, atMs][] }` every few milliseconds, `{ type: 'cpu', micros }` (the process' CPU time so
+ * far), `{ type: 'stopped' }`.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -82,9 +83,13 @@ async function stop(): Promise<void> {
   process.send?.({ type: 'stopped' }, () => process.exit(0))
 }
 
-process.on('message', (m: Start | { type: 'stop' }) => {
+process.on('message', (m: Start | { type: 'stop' | 'cpu' }) => {
   if (m.type === 'start') void start(m)
   else if (m.type === 'stop') void stop()
+  else if (m.type === 'cpu') {
+    const u = process.cpuUsage()
+    process.send?.({ type: 'cpu', micros: u.user + u.system })
+  }
 })
 // The parent gone: nothing to report to.
 process.on('disconnect', () => process.exit(0))

@@ -72,6 +72,19 @@ export async function runSyncBench(o: SyncBenchOptions): Promise<SyncBenchResult
       ids.push(id)
       convs.push(conv)
     }
+    // The agent hosts' CPU time, asked for at the start and the end of the measured load.
+    const cpuReplies = new Map<ChildProcess, (micros: number) => void>()
+    const hostsCpu = () =>
+      Promise.all(
+        hosts.map(
+          (h) =>
+            new Promise<number>((resolve) => {
+              cpuReplies.set(h, resolve)
+              h.send({ type: 'cpu' })
+            }),
+        ),
+      ).then((us) => us.reduce((a, b) => a + b, 0))
+    let cpuAtStart: Promise<number> | null = null
     const seen = new Map<string, number>() // `${agent}:${row id}` → arrival time
     const committed = new Map<string, number>() // `${agent}:${row id}` → commit time
     let duplicated = 0
@@ -81,15 +94,17 @@ export async function runSyncBench(o: SyncBenchOptions): Promise<SyncBenchResult
     const n = Math.max(1, Math.min(o.processes ?? availableParallelism(), o.agents))
     for (let p = 0; p < n; p++) {
       const child = fork(fileURLToPath(new URL('./agent-host.ts', import.meta.url)), [], {
-        execArgv: ['--import', 'tsx'],
+        // KEFU_BENCH_CPU_PROF=DIR: each agent host writes a CPU profile there when it stops.
+        execArgv: ['--import', 'tsx', ...(process.env['KEFU_BENCH_CPU_PROF'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['KEFU_BENCH_CPU_PROF']}`] : [])],
         stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
       })
       hosts.push(child)
       const mine = ids.flatMap((id, i) => (i % n === p ? [[i, id] as [number, string]] : []))
       await new Promise<void>((resolve, reject) => {
         child.once('exit', (code) => reject(new Error(`agent host exited (${code}) before it was ready`)))
-        child.on('message', (m: { type: string; rows?: [number, string, number][] }) => {
+        child.on('message', (m: { type: string; rows?: [number, string, number][]; micros?: number }) => {
           if (m.type === 'ready') resolve()
+          else if (m.type === 'cpu') cpuReplies.get(child)?.(m.micros!)
           else if (m.type === 'seen')
             for (const [i, id, at] of m.rows!) {
               const key = `${i}:${id}`
@@ -116,6 +131,7 @@ export async function runSyncBench(o: SyncBenchOptions): Promise<SyncBenchResult
     for (let b = 0; k < total; b++) {
       const due = start + b * interval
       const measured = due >= t0
+      if (measured && !cpuAtStart) cpuAtStart = hostsCpu()
       const wait = due - now()
       if (wait > 1) await new Promise((r) => setTimeout(r, wait))
       const rows: [string, string, string][] = []
@@ -154,6 +170,7 @@ export async function runSyncBench(o: SyncBenchOptions): Promise<SyncBenchResult
     }
     await Promise.all(inflight)
     const loadEnd = now()
+    const cpuOfLoad = (await hostsCpu()) - (await (cpuAtStart ?? hostsCpu()))
     const deadline = Date.now() + 15_000
     while (Date.now() < deadline && [...committed.keys()].some((id) => !seen.has(id))) await new Promise((r) => setTimeout(r, 100))
     const lat: number[] = []
@@ -174,6 +191,7 @@ export async function runSyncBench(o: SyncBenchOptions): Promise<SyncBenchResult
     // KEFU_BENCH_DUMP=FILE: every (agent:row, ms into the measured load, latency), as JSON.
     if (dumpTo) writeFileSync(dumpTo, JSON.stringify(dump))
     const applied = lat.length
+    log(`agent hosts: ${Math.round(cpuOfLoad / 1000)} ms of CPU over ${o.seconds} s of load, ${Math.round((cpuOfLoad / 10 / (loadEnd - t0)) / n)} % of a core each; ${Math.round(cpuOfLoad / applied)} µs per change applied`)
     return {
       agents: o.agents,
       changes: committed.size,

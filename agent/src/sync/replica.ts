@@ -12,6 +12,8 @@ import { AGENT_SHAPE_GROUPS } from '@kefu/sync-rules'
 import type { Logger } from 'pino'
 import { abortable } from './backoff.ts'
 import { ImageMemoryFs, PGDATA, readImage, writeImage, type ImageEntry, type ImageFs } from './replica-image.ts'
+import { requestFetch } from './request-fetch.ts'
+import { changesNothing, CommitRunner, recordCommit, type SyncCommitFn } from './sync-commits.ts'
 
 export interface Replica {
   db: Db
@@ -239,81 +241,6 @@ export async function trimParsers(pg: PGlite): Promise<void> {
   ;(pg as { parsers: typeof trimmed }).parsers = trimmed
 }
 
-/**
- * pglite-sync's commits are recorded, then run — or skipped when they would change nothing
- * that matters. It commits once per shape response it reads (the LSN it compares against is
- * the one it started from, never updated), so when a commit concerns a group of two shapes,
- * the first of the two responses commits at the LSN already committed: no row, the same
- * `last_lsn`, only the read-ahead offset of the shape that answered — which
- * {@link resumeFromCommitted} rewinds at the next start anyway. That commit (four statements,
- * half the replica's transactions under per-chat traffic) is skipped. Everything else runs as
- * recorded, in one transaction; a commit pglite-sync rolls back (unsubscribed) is not run.
- * pglite-sync ignores the results of its writes, so recording answers them with empty ones —
- * which is why `pg.transaction` is pglite-sync's alone: our own code uses `db.transaction`,
- * which runs directly.
- */
-type SyncCommitFn = (tx: {
-  query: (sql: string, params?: unknown[]) => Promise<unknown>
-  exec: (sql: string) => Promise<unknown>
-  rollback: () => Promise<void>
-  readonly closed: boolean
-}) => Promise<unknown>
-type CommitStep = { kind: 'exec'; sql: string } | { kind: 'query'; sql: string; params: unknown[] | undefined }
-
-const SYNCING_FLAG = /^\s*SET LOCAL "?electric"?\.syncing = true;?\s*$/i
-const CURSOR_UPSERT = /^\s*INSERT INTO "electric"\."subscriptions_metadata"/
-
-function subscriptionCursor(step: CommitStep): { key: string; lsn: string } | null {
-  if (step.kind !== 'query' || !CURSOR_UPSERT.test(step.sql) || !step.params) return null
-  return { key: String(step.params[0]), lsn: String(step.params[2]) }
-}
-
-/** A recorded commit that would move no row and leave `last_lsn` as committed (or rolled back). */
-function changesNothing(rec: RecordedCommit, committedLsn: ReadonlyMap<string, string>): boolean {
-  if (rec.rolledBack) return true
-  const moves = rec.steps.some((st) => !(st.kind === 'exec' && SYNCING_FLAG.test(st.sql)) && subscriptionCursor(st) === null)
-  return !moves && rec.cursor !== null && committedLsn.get(rec.cursor.key) === rec.cursor.lsn
-}
-
-interface RecordedCommit {
-  steps: CommitStep[]
-  /** The subscription cursor the commit writes, if it does. */
-  cursor: { key: string; lsn: string } | null
-  rolledBack: boolean
-  result: unknown
-}
-
-async function recordCommit(fn: SyncCommitFn): Promise<RecordedCommit> {
-  const steps: CommitStep[] = []
-  let closed = false
-  let rolledBack = false
-  const open = () => {
-    if (closed) throw new Error('Transaction is closed')
-  }
-  const result = await fn({
-    query: async (sql, params) => {
-      open()
-      steps.push({ kind: 'query', sql, params })
-      return { rows: [], fields: [], affectedRows: 0 }
-    },
-    exec: async (sql) => {
-      open()
-      steps.push({ kind: 'exec', sql })
-      return []
-    },
-    rollback: async () => {
-      open()
-      rolledBack = true
-      closed = true
-    },
-    get closed() {
-      return closed
-    },
-  })
-  closed = true
-  return { steps, cursor: steps.map(subscriptionCursor).find((c) => c !== null) ?? null, rolledBack, result }
-}
-
 /** When an overlay table is rewritten at a checkpoint: few rows left in a large file. */
 export const OVERLAY_COMPACT = { maxRows: 1000, minBytes: 256 << 10 } as const
 
@@ -330,16 +257,16 @@ async function freshPglite(): Promise<PGliteWithSync> {
 }
 
 /**
- * The fetch under the shape streams; it puts the credentials on every request. The Electric
- * client retries network errors, 5xx and 429 forever, but any other 4xx ends the stream for
- * good (pglite-sync gives it no `onError`) and surfaces as an unhandled rejection: an expired
- * or revoked token would stop the replica, or the process. So a 401 refreshes the credentials
- * and retries at once, and whatever 4xx is left (credentials still refused, agent disabled) is
- * handed to the client as a 503 to back off on and retry. 409 (must-refetch) is the
- * protocol's own and passes through.
+ * The fetch under the shape streams (requestFetch unless one is given); it puts the
+ * credentials on every request. The Electric client retries network errors, 5xx and 429
+ * forever, but any other 4xx ends the stream for good (pglite-sync gives it no `onError`) and
+ * surfaces as an unhandled rejection: an expired or revoked token would stop the replica, or
+ * the process. So a 401 refreshes the credentials and retries at once, and whatever 4xx is
+ * left (credentials still refused, agent disabled) is handed to the client as a 503 to back off
+ * on and retry. 409 (must-refetch) is the protocol's own and passes through.
  */
 function shapeFetch(o: ReplicaSyncOptions, log: Logger): typeof fetch {
-  const doFetch = o.fetch ?? fetch
+  const doFetch = o.fetch ?? requestFetch
   let refused = false
   const withCredentials = async (init: RequestInit | undefined): Promise<RequestInit> => {
     const headers = new Headers(init?.headers)
@@ -391,10 +318,15 @@ export async function openReplica(opts: { image?: ReplicaImage | undefined; logg
   // that commit it rolls back, failing the transaction: an unhandled rejection inside the
   // library. Once we are stopping, a failed transaction is expected (nothing was committed, and
   // the subscription resumes from its last commit next time), so it settles quietly instead.
+  // Its commits are recorded, skipped when they change nothing, and otherwise run in one
+  // exchange with Postgres (sync-commits.ts). Recording answers its statements with empty
+  // results, which pglite-sync ignores: that is why `pg.transaction` is pglite-sync's alone —
+  // our own code uses `db.transaction`, which runs directly.
   let stopping = false
   const transaction = pg.transaction.bind(pg)
   const committedLsn = new Map<string, string>()
   const stats = { commits: 0, skipped: 0 }
+  const runner = new CommitRunner(pg as unknown as PGlite)
   pg.transaction = (async (fn: Parameters<typeof transaction>[0]) => {
     try {
       const r = await recordCommit(fn as SyncCommitFn)
@@ -402,12 +334,7 @@ export async function openReplica(opts: { image?: ReplicaImage | undefined; logg
         stats.skipped++
         return r.result
       }
-      await transaction(async (tx) => {
-        for (const step of r.steps) {
-          if (step.kind === 'exec') await tx.exec(step.sql)
-          else await tx.query(step.sql, step.params)
-        }
-      })
+      await runner.commit(r.steps)
       stats.commits++
       if (r.cursor) committedLsn.set(r.cursor.key, r.cursor.lsn)
       return r.result
