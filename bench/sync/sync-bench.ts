@@ -58,7 +58,14 @@ export async function runSyncBench(o: SyncBenchOptions): Promise<SyncBenchResult
   const hosts: ChildProcess[] = []
   const port = 30000 + Math.floor(Math.random() * 20000)
   const url = `http://127.0.0.1:${port}`
-  const cloud = spawnCloud(port, { DATABASE_URL: t.url, KEFU_AGENT_SECRET: secret, KEFU_WORKERS: 'false', KEFU_RATE_LIMIT_PER_SEC: '100000', KEFU_RATE_LIMIT_BURST: '1000000' })
+  // KEFU_BENCH_CPU_PROF=DIR: the cloud and each agent host write a CPU profile there when they stop.
+  const profDir = process.env['KEFU_BENCH_CPU_PROF']
+  const profArgs = profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []
+  const cloud = spawnCloud(
+    port,
+    { DATABASE_URL: t.url, KEFU_AGENT_SECRET: secret, KEFU_WORKERS: 'false', KEFU_RATE_LIMIT_PER_SEC: '100000', KEFU_RATE_LIMIT_BURST: '1000000' },
+    profArgs,
+  )
   try {
     await migrate(t.db, 'cloud')
     await waitHealthy(url)
@@ -94,8 +101,7 @@ export async function runSyncBench(o: SyncBenchOptions): Promise<SyncBenchResult
     const n = Math.max(1, Math.min(o.processes ?? availableParallelism(), o.agents))
     for (let p = 0; p < n; p++) {
       const child = fork(fileURLToPath(new URL('./agent-host.ts', import.meta.url)), [], {
-        // KEFU_BENCH_CPU_PROF=DIR: each agent host writes a CPU profile there when it stops.
-        execArgv: ['--import', 'tsx', ...(process.env['KEFU_BENCH_CPU_PROF'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['KEFU_BENCH_CPU_PROF']}`] : [])],
+        execArgv: ['--import', 'tsx', ...profArgs],
         stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
       })
       hosts.push(child)
@@ -216,6 +222,12 @@ export async function runSyncBench(o: SyncBenchOptions): Promise<SyncBenchResult
           }),
       ),
     )
+    if (profDir) {
+      // A profile is written on a clean exit only.
+      const exited = new Promise((r) => cloud.once('exit', r))
+      cloud.kill('SIGTERM')
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))])
+    }
     await kill9(cloud)
     await t.drop()
   }

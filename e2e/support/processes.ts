@@ -17,8 +17,8 @@ export async function waitHealthy(url: string, ms = 90_000): Promise<void> {
   throw new Error(`cloud at ${url} did not become healthy`)
 }
 
-export function spawnCloud(port: number, env: Record<string, string>): ChildProcess {
-  const p = spawn(process.execPath, ['bin/kefu.js', 'cloud', '--port', String(port)], {
+export function spawnCloud(port: number, env: Record<string, string>, nodeArgs: readonly string[] = []): ChildProcess {
+  const p = spawn(process.execPath, [...nodeArgs, 'bin/kefu.js', 'cloud', '--port', String(port)], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'error', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
