@@ -51,7 +51,8 @@ const inserts = (rs: unknown[][]): CommitStep[] => [
   { kind: 'exec', sql: 'SET LOCAL electric.syncing = true;' },
   ...rs.map((params) => ({ kind: 'query' as const, sql: INSERT, params })),
 ]
-const all = async () => (await pg.query<Record<string, unknown>>(`SELECT * FROM t ORDER BY id`)).rows
+const all = async () =>
+  (await pg.query<Record<string, unknown>>(`SELECT * FROM t ORDER BY id`)).rows
 const preparedInPostgres = async () =>
   (await pg.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_prepared_statements`)).rows[0]!
     .n
@@ -210,5 +211,15 @@ test('the recorder keeps the statements and the cursor; commits that move nothin
   // After a rollback the transaction is closed, as PGlite's is.
   await expect(
     recordCommit(async (tx) => (await tx.rollback(), tx.exec('SELECT 1'))),
+  ).rejects.toThrow(/closed/)
+})
+
+test('a commit that reaches a closed database fails instead of running', async () => {
+  const other = await PGlite.create()
+  const runner = new CommitRunner(other)
+  await runner.commit([{ kind: 'exec', sql: 'CREATE TABLE x (n int)' }])
+  await other.close()
+  await expect(
+    runner.commit([{ kind: 'query', sql: 'INSERT INTO x VALUES ($1)', params: [1] }]),
   ).rejects.toThrow(/closed/)
 })

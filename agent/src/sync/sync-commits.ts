@@ -164,6 +164,8 @@ export class CommitRunner {
   /** Runs `steps` as one transaction. */
   commit(steps: readonly CommitStep[]): Promise<void> {
     return this.#pg._runExclusiveTransaction(async () => {
+      // A commit queued behind a close must not reach a closed database's engine.
+      if (this.#pg.closed) throw new Error('PGlite is closed')
       // Closes left over from an exchange that failed (closing a missing statement is no error).
       const parts: Uint8Array[] = [
         ...this.#toClose.map((name) => wire.close({ type: 'S', name })),
