@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { requestFetch } from './request-fetch.ts'
+import { createRequestFetch, requestFetch } from './request-fetch.ts'
 
 let server: Server
 let base = ''
@@ -115,4 +115,16 @@ test('a network failure rejects with fetch’s TypeError and its cause', async (
   expect(err).toBeInstanceOf(TypeError)
   expect((err as TypeError).message).toBe('fetch failed')
   expect(((err as TypeError).cause as { code?: string }).code).toBe('ECONNREFUSED')
+})
+
+test('a connection that stays silent past the timeout fails the request, as a network failure', async () => {
+  const quick = createRequestFetch({ headersTimeoutMs: 300 })
+  const started = Date.now()
+  const err = await quick(`${base}/hold`).catch((e: unknown) => e)
+  expect(err).toBeInstanceOf(TypeError)
+  expect((err as TypeError).message).toBe('fetch failed')
+  expect(((err as TypeError).cause as { code?: string }).code).toBe('UND_ERR_HEADERS_TIMEOUT')
+  expect(Date.now() - started).toBeLessThan(5000)
+  // A response that starts in time is not cut.
+  expect((await quick(`${base}/shape`)).status).toBe(200)
 })

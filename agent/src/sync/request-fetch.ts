@@ -14,14 +14,22 @@
  * ones kept, as fetch keeps them), body (none for 204, 205, 304 and HEAD), redirects followed,
  * a network failure rejects with `TypeError('fetch failed')` carrying the cause, and an aborted
  * signal rejects with its reason (an `AbortError` when it has none), also while the body is
- * still being read. Bodies sent are strings or bytes (all the agent sends).
+ * still being read. Bodies sent are strings or bytes (all the agent sends). Unlike `fetch`, a
+ * response that does not start within a minute fails the request (see RequestFetchOptions).
  */
 import { Agent, interceptors, request, type Dispatcher } from 'undici'
 
-/** One keep-alive pool per process, as `fetch` shares its global one. */
-let pool: Dispatcher | null = null
-const dispatcher = () =>
-  (pool ??= new Agent().compose(interceptors.redirect({ maxRedirections: 20 })))
+export interface RequestFetchOptions {
+  /**
+   * How long a response may take to start (default 60 s). The cloud answers a long poll within
+   * 20 s (at most 40, KEFU_LONG_POLL_MS), so a connection silent for longer is dead (a partition
+   * that sent no reset): the request fails and the client retries, within a minute rather than
+   * undici's default five.
+   */
+  headersTimeoutMs?: number
+  /** The longest silence while a body arrives (default 60 s). */
+  bodyTimeoutMs?: number
+}
 
 const NO_BODY = new Set([101, 204, 205, 304])
 
@@ -35,7 +43,25 @@ function plainHeaders(init: HeadersInit | undefined): Record<string, string> {
   return out
 }
 
-export const requestFetch: typeof fetch = async (input, init) => {
+/** A fetch over its own keep-alive pool (one per process is plenty: `requestFetch`). */
+export function createRequestFetch(o: RequestFetchOptions = {}): typeof fetch {
+  let pool: Dispatcher | null = null
+  const dispatcher = () =>
+    (pool ??= new Agent({
+      headersTimeout: o.headersTimeoutMs ?? 60_000,
+      bodyTimeout: o.bodyTimeoutMs ?? 60_000,
+    }).compose(interceptors.redirect({ maxRedirections: 20 })))
+  return (input, init) => requestOnce(dispatcher(), input, init)
+}
+
+/** The shape streams' fetch: one keep-alive pool per process, as `fetch` shares its global one. */
+export const requestFetch: typeof fetch = createRequestFetch()
+
+async function requestOnce(
+  dispatcher: Dispatcher,
+  input: Parameters<typeof fetch>[0],
+  init: Parameters<typeof fetch>[1],
+): Promise<Response> {
   const url = input instanceof Request ? input.url : String(input)
   const method = (init?.method ?? (input instanceof Request ? input.method : 'GET')).toUpperCase()
   const signal = init?.signal ?? undefined
@@ -52,7 +78,7 @@ export const requestFetch: typeof fetch = async (input, init) => {
       ),
       body: body ?? null,
       ...(signal ? { signal } : {}),
-      dispatcher: dispatcher(),
+      dispatcher,
     })
   } catch (err) {
     if (signal?.aborted) throw abortReason(signal)
