@@ -197,7 +197,8 @@ export async function runSyncBench(o: SyncBenchOptions): Promise<SyncBenchResult
     // KEFU_BENCH_DUMP=FILE: every (agent:row, ms into the measured load, latency), as JSON.
     if (dumpTo) writeFileSync(dumpTo, JSON.stringify(dump))
     const applied = lat.length
-    log(`agent hosts: ${Math.round(cpuOfLoad / 1000)} ms of CPU over ${o.seconds} s of load, ${Math.round((cpuOfLoad / 10 / (loadEnd - t0)) / n)} % of a core each; ${Math.round(cpuOfLoad / applied)} µs per change applied`)
+    const coreShare = cpuOfLoad / 1000 / (loadEnd - t0) / n // CPU ms per wall ms, per host
+    log(`agent hosts: ${Math.round(cpuOfLoad / 1000)} ms of CPU over ${o.seconds} s of load, ${Math.round(coreShare * 100)} % of a core each; ${Math.round(cpuOfLoad / applied)} µs per change applied`)
     return {
       agents: o.agents,
       changes: committed.size,

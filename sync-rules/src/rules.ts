@@ -69,10 +69,11 @@ export const AGENT_WRITABLE = {
  * to the shapes of its own group.
  *
  * A group costs per commit that concerns it: pglite-sync applies only once every shape of the
- * group has confirmed the commit, so each of its shapes is woken and answers. So tables go together only when they must: the FAQ and the rules
- * have nothing that must land at once, and a FAQ publish (every agent, often many rows) wakes
- * one shape per agent, not two. Regrouping is safe for replicas already synced: a stored
- * subscription that no longer matches a group is dropped with its rows and synced again.
+ * group has confirmed the commit, so each of its shapes is woken and answers. So tables go
+ * together only when they must: the FAQ and the rules have nothing that must land at once, and
+ * a FAQ publish (every agent, often many rows) wakes one shape per agent, not two. Regrouping is
+ * safe for replicas already synced: a stored subscription that no longer matches a group is
+ * dropped with its rows and synced again.
  */
 export const AGENT_SHAPE_GROUPS = {
   chat: ['conversations', 'replies'],

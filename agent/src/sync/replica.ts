@@ -85,9 +85,12 @@ async function storedSubscriptions(db: Queryable): Promise<StoredSubscription[]>
  * applied. Our offsets are commit LSNs, so the committed LSN is itself a valid offset: resume
  * every shape from `<last_lsn>_inf` whenever its stored offset is ahead of it.
  */
-export async function resumeFromCommitted(db: Queryable): Promise<number> {
+export async function resumeFromCommitted(
+  db: Queryable,
+  subs?: readonly StoredSubscription[],
+): Promise<number> {
   let rewound = 0
-  for (const s of await storedSubscriptions(db)) {
+  for (const s of subs ?? (await storedSubscriptions(db))) {
     if (!/^\d+$/.test(s.last_lsn)) continue
     const committed = BigInt(s.last_lsn)
     const meta = { ...s.shape_metadata }
@@ -363,9 +366,11 @@ export async function openReplica(opts: { image?: ReplicaImage | undefined; logg
     async startSync(o) {
       const dropped = await dropStaleSubscriptions(db)
       if (dropped.length) log.info({ dropped }, 'shape groups changed: their tables sync again from snapshots')
-      await resumeFromCommitted(db)
+      // Rewinding offsets leaves last_lsn as it is: one read serves both.
+      const stored = await storedSubscriptions(db)
+      await resumeFromCommitted(db, stored)
       committedLsn.clear()
-      for (const r of await storedSubscriptions(db)) committedLsn.set(r.key, r.last_lsn)
+      for (const r of stored) committedLsn.set(r.key, r.last_lsn)
       const only = o.tables ? new Set<string>(o.tables) : null
       // Credentials go on in shapeFetch, per request: asking for them here could wait on a
       // login to an unreachable cloud, and starting offline must not.

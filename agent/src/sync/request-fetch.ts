@@ -31,7 +31,7 @@ export interface RequestFetchOptions {
   bodyTimeoutMs?: number
 }
 
-const NO_BODY = new Set([101, 204, 205, 304])
+const NO_BODY = new Set([204, 205, 304])
 
 function abortReason(signal: AbortSignal): unknown {
   return signal.reason ?? new DOMException('This operation was aborted', 'AbortError')
