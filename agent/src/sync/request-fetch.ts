@@ -17,7 +17,12 @@
  * still being read. Bodies sent are strings or bytes (all the agent sends). Unlike `fetch`, a
  * response that does not start within a minute fails the request (see RequestFetchOptions).
  */
-import { Agent, interceptors, request, type Dispatcher } from 'undici'
+import type { Dispatcher } from 'undici'
+// Three parts of undici, not its index: the index loads the whole library (its fetch, web
+// sockets, caches, mocks), ~10 MB of the agent's RSS for nothing it uses (bench/agent-footprint).
+import Agent from 'undici/lib/dispatcher/agent.js'
+import request from 'undici/lib/api/api-request.js'
+import redirect from 'undici/lib/interceptor/redirect.js'
 
 export interface RequestFetchOptions {
   /**
@@ -50,7 +55,7 @@ export function createRequestFetch(o: RequestFetchOptions = {}): typeof fetch {
     (pool ??= new Agent({
       headersTimeout: o.headersTimeoutMs ?? 60_000,
       bodyTimeout: o.bodyTimeoutMs ?? 60_000,
-    }).compose(interceptors.redirect({ maxRedirections: 20 })))
+    }).compose(redirect({ maxRedirections: 20 })))
   return (input, init) => requestOnce(dispatcher(), input, init)
 }
 
@@ -71,14 +76,16 @@ async function requestOnce(
     throw new TypeError('requestFetch sends only string or Uint8Array bodies')
   let res: Dispatcher.ResponseData
   try {
-    res = await request(url, {
+    const { origin, pathname, search } = new URL(url)
+    res = await request.call(dispatcher, {
+      origin,
+      path: pathname + search,
       method: method as Dispatcher.HttpMethod,
       headers: plainHeaders(
         init?.headers ?? (input instanceof Request ? input.headers : undefined),
       ),
       body: body ?? null,
       ...(signal ? { signal } : {}),
-      dispatcher,
     })
   } catch (err) {
     if (signal?.aborted) throw abortReason(signal)
