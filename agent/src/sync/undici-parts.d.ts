@@ -1,5 +1,6 @@
 // Types for the three undici modules request-fetch.ts loads on their own (undici's index, which
-// has the types, loads the whole library: see request-fetch.ts). Checked against undici 7.
+// has the types, loads the whole library: see request-fetch.ts). Their paths are undici's
+// internals, so agent/package.json pins its exact version; request-fetch.test.ts loads them.
 declare module 'undici/lib/dispatcher/agent.js' {
   import type { Agent } from 'undici'
   const AgentClass: typeof Agent
