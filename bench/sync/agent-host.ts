@@ -6,11 +6,12 @@
  * the parent with a timestamp on the clock every process shares (`timeOrigin + now()`).
  *
  * IPC in: `{ type: 'start', cloudUrl, secret, agents: [index, agentId][] }`, `{ type: 'cpu' }`
- * (any time), then `{ type: 'stop' }`. Out: `{ type: 'ready' }`, `{ type: 'seen', rows: [index,
- * rowId, atMs][] }` every few milliseconds, `{ type: 'cpu', micros }` (the process' CPU time so
- * far), `{ type: 'stopped' }`.
+ * and `{ type: 'profile', dir }` (any time), then `{ type: 'stop' }`. Out: `{ type: 'ready' }`,
+ * `{ type: 'seen', rows: [index, rowId, atMs][] }` every few milliseconds, `{ type: 'cpu', micros }`
+ * (the process' CPU time so far), `{ type: 'profiled' }`, `{ type: 'stopped' }`.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { Session } from 'node:inspector/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
@@ -83,8 +84,31 @@ async function stop(): Promise<void> {
   process.send?.({ type: 'stopped' }, () => process.exit(0))
 }
 
-process.on('message', (m: Start | { type: 'stop' | 'cpu' }) => {
+/**
+ * A V8 CPU profile of this process from now on (`dir` set) or until now (`dir` null: written
+ * there as `agent-host-<pid>.cpuprofile`): the measured load alone, not the agents' start.
+ */
+let profiling: { session: Session; dir: string } | null = null
+async function profile(dir: string | null): Promise<void> {
+  if (dir !== null) {
+    const session = new Session()
+    session.connect()
+    await session.post('Profiler.enable')
+    await session.post('Profiler.start')
+    profiling = { session, dir }
+  } else if (profiling) {
+    const { session, dir } = profiling
+    profiling = null
+    const { profile } = await session.post('Profiler.stop')
+    writeFileSync(join(dir, `agent-host-${process.pid}.cpuprofile`), JSON.stringify(profile))
+    session.disconnect()
+  }
+  process.send?.({ type: 'profiled' })
+}
+
+process.on('message', (m: Start | { type: 'stop' | 'cpu' } | { type: 'profile'; dir: string | null }) => {
   if (m.type === 'start') void start(m)
+  else if (m.type === 'profile') void profile(m.dir)
   else if (m.type === 'stop') void stop()
   else if (m.type === 'cpu') {
     const u = process.cpuUsage()

@@ -58,13 +58,13 @@ export async function runSyncBench(o: SyncBenchOptions): Promise<SyncBenchResult
   const hosts: ChildProcess[] = []
   const port = 30000 + Math.floor(Math.random() * 20000)
   const url = `http://127.0.0.1:${port}`
-  // KEFU_BENCH_CPU_PROF=DIR: the cloud and each agent host write a CPU profile there when they stop.
+  // KEFU_BENCH_CPU_PROF=DIR: CPU profiles there, of the cloud's whole run (written when it
+  // stops) and of each agent host's measured seconds (agent-host-<pid>.cpuprofile).
   const profDir = process.env['KEFU_BENCH_CPU_PROF']
-  const profArgs = profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []
   const cloud = spawnCloud(
     port,
     { DATABASE_URL: t.url, KEFU_AGENT_SECRET: secret, KEFU_WORKERS: 'false', KEFU_RATE_LIMIT_PER_SEC: '100000', KEFU_RATE_LIMIT_BURST: '1000000' },
-    profArgs,
+    profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [],
   )
   try {
     await migrate(t.db, 'cloud')
@@ -81,6 +81,17 @@ export async function runSyncBench(o: SyncBenchOptions): Promise<SyncBenchResult
     }
     // The agent hosts' CPU time, asked for at the start and the end of the measured load.
     const cpuReplies = new Map<ChildProcess, (micros: number) => void>()
+    const profiled = new Map<ChildProcess, () => void>()
+    const hostsProfile = (dir: string | null) =>
+      Promise.all(
+        hosts.map(
+          (h) =>
+            new Promise<void>((resolve) => {
+              profiled.set(h, resolve)
+              h.send({ type: 'profile', dir })
+            }),
+        ),
+      )
     const hostsCpu = () =>
       Promise.all(
         hosts.map(
@@ -101,7 +112,7 @@ export async function runSyncBench(o: SyncBenchOptions): Promise<SyncBenchResult
     const n = Math.max(1, Math.min(o.processes ?? availableParallelism(), o.agents))
     for (let p = 0; p < n; p++) {
       const child = fork(fileURLToPath(new URL('./agent-host.ts', import.meta.url)), [], {
-        execArgv: ['--import', 'tsx', ...profArgs],
+        execArgv: ['--import', 'tsx'],
         stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
       })
       hosts.push(child)
@@ -111,6 +122,7 @@ export async function runSyncBench(o: SyncBenchOptions): Promise<SyncBenchResult
         child.on('message', (m: { type: string; rows?: [number, string, number][]; micros?: number }) => {
           if (m.type === 'ready') resolve()
           else if (m.type === 'cpu') cpuReplies.get(child)?.(m.micros!)
+          else if (m.type === 'profiled') profiled.get(child)?.()
           else if (m.type === 'seen')
             for (const [i, id, at] of m.rows!) {
               const key = `${i}:${id}`
@@ -137,7 +149,10 @@ export async function runSyncBench(o: SyncBenchOptions): Promise<SyncBenchResult
     for (let b = 0; k < total; b++) {
       const due = start + b * interval
       const measured = due >= t0
-      if (measured && !cpuAtStart) cpuAtStart = hostsCpu()
+      if (measured && !cpuAtStart) {
+        cpuAtStart = hostsCpu()
+        if (profDir) void hostsProfile(profDir)
+      }
       const wait = due - now()
       if (wait > 1) await new Promise((r) => setTimeout(r, wait))
       const rows: [string, string, string][] = []
@@ -177,6 +192,7 @@ export async function runSyncBench(o: SyncBenchOptions): Promise<SyncBenchResult
     await Promise.all(inflight)
     const loadEnd = now()
     const cpuOfLoad = (await hostsCpu()) - (await (cpuAtStart ?? hostsCpu()))
+    if (profDir) await hostsProfile(null)
     const deadline = Date.now() + 15_000
     while (Date.now() < deadline && [...committed.keys()].some((id) => !seen.has(id))) await new Promise((r) => setTimeout(r, 100))
     const lat: number[] = []
