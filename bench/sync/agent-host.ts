@@ -16,7 +16,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { pino } from 'pino'
-import { createKefuAgent, sharedSecret, type KefuAgent } from '@kefu/agent'
+import { applyAgentV8Flags, createKefuAgent, sharedSecret, type KefuAgent } from '@kefu/agent'
+
+// As `runAgent` does for a real agent, before any replica's WebAssembly is compiled: the
+// agents here run as they would in production.
+applyAgentV8Flags()
 
 interface Start {
   type: 'start'
