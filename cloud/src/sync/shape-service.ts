@@ -292,14 +292,15 @@ export function createShapeService(opts: ShapeServiceOptions): ShapeService {
     async serve(def, req, signal) {
       const info = await tableInfo(def.table)
       const view: ShapeView = { info, columns: def.columns, replica: def.replica }
-      const schema = electricSchema(info, def.columns)
+      // Only non-live responses carry the schema; a live one (most of them) never builds it.
+      const schema = () => electricSchema(info, def.columns)
       const key = defKey(def)
       if (req.offset.kind !== 'at') {
         const handle = await currentHandle(def)
         if (req.offset.kind === 'now') {
           await tail.refresh()
           const h = tail.head
-          return { kind: 'ok', handle, offset: formatOffset(h), messages: [upToDate(h)], schema, upToDate: true }
+          return { kind: 'ok', handle, offset: formatOffset(h), messages: [upToDate(h)], schema: schema(), upToDate: true }
         }
         const snap = await snapshot(def, view)
         log.debug({ table: def.table, rows: snap.rows.length, lsn: snap.lsn.toString() }, 'snapshot')
@@ -308,7 +309,7 @@ export function createShapeService(opts: ShapeServiceOptions): ShapeService {
           handle,
           offset: formatOffset(snap.lsn),
           messages: snap.rows.map((r) => snapshotMessage(view, r)),
-          schema,
+          schema: schema(),
           // Electric never marks the offset=-1 response up-to-date.
           upToDate: false,
         }
@@ -342,7 +343,7 @@ export function createShapeService(opts: ShapeServiceOptions): ShapeService {
         if (r.messages.length > 0 || !req.live || !r.complete || groupMoved) {
           const messages: unknown[] = r.messages
           if (r.complete) messages.push(upToDate(r.coveredTo))
-          return { kind: 'ok', handle, offset, messages, schema: req.live ? null : schema, upToDate: r.complete }
+          return { kind: 'ok', handle, offset, messages, schema: req.live ? null : schema(), upToDate: r.complete }
         }
         if (r.coveredTo > from.lsn) from = { lsn: r.coveredTo, op: 'inf' }
         const left = deadline - Date.now()
