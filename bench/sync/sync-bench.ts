@@ -7,7 +7,7 @@
  * (row, replica) pair. `changes` counts pairs; `changes_per_s` is pairs applied per second.
  */
 import { fork, type ChildProcess } from 'node:child_process'
-import { writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { createTestPostgres, migrate, openPostgres } from '@kefu/migrations'
@@ -43,6 +43,18 @@ export interface SyncBenchResult {
   lost: number
   duplicated: number
   changes_per_s: number
+}
+
+/** A process' CPU time so far in ms, from /proc (Linux); null where there is none. */
+function processCpuMs(pid: number | undefined): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100 // USER_HZ is 100 on Linux
+  } catch {
+    return null
+  }
 }
 
 const pct = (xs: number[], p: number) => {
@@ -103,6 +115,7 @@ export async function runSyncBench(o: SyncBenchOptions): Promise<SyncBenchResult
         ),
       ).then((us) => us.reduce((a, b) => a + b, 0))
     let cpuAtStart: Promise<number> | null = null
+    let cloudCpuAtStart: number | null = null
     const seen = new Map<string, number>() // `${agent}:${row id}` → arrival time
     const committed = new Map<string, number>() // `${agent}:${row id}` → commit time
     let duplicated = 0
@@ -151,6 +164,7 @@ export async function runSyncBench(o: SyncBenchOptions): Promise<SyncBenchResult
       const measured = due >= t0
       if (measured && !cpuAtStart) {
         cpuAtStart = hostsCpu()
+        cloudCpuAtStart = processCpuMs(cloud.pid)
         if (profDir) void hostsProfile(profDir)
       }
       const wait = due - now()
@@ -192,6 +206,8 @@ export async function runSyncBench(o: SyncBenchOptions): Promise<SyncBenchResult
     await Promise.all(inflight)
     const loadEnd = now()
     const cpuOfLoad = (await hostsCpu()) - (await (cpuAtStart ?? hostsCpu()))
+    const cloudCpuNow = processCpuMs(cloud.pid)
+    const cloudCpuOfLoad = cloudCpuNow !== null && cloudCpuAtStart !== null ? cloudCpuNow - cloudCpuAtStart : null
     if (profDir) await hostsProfile(null)
     const deadline = Date.now() + 15_000
     while (Date.now() < deadline && [...committed.keys()].some((id) => !seen.has(id))) await new Promise((r) => setTimeout(r, 100))
@@ -215,6 +231,8 @@ export async function runSyncBench(o: SyncBenchOptions): Promise<SyncBenchResult
     const applied = lat.length
     const coreShare = cpuOfLoad / 1000 / (loadEnd - t0) / n // CPU ms per wall ms, per host
     log(`agent hosts: ${Math.round(cpuOfLoad / 1000)} ms of CPU over ${o.seconds} s of load, ${Math.round(coreShare * 100)} % of a core each; ${Math.round(cpuOfLoad / applied)} µs per change applied`)
+    if (cloudCpuOfLoad !== null)
+      log(`cloud: ${Math.round(cloudCpuOfLoad)} ms of CPU over the same seconds, ${Math.round(cloudCpuOfLoad / (loadEnd - t0) * 100)} % of a core; ${Math.round((cloudCpuOfLoad * 1000) / applied)} µs per change applied`)
     return {
       agents: o.agents,
       changes: committed.size,
