@@ -12,7 +12,7 @@ import { availableParallelism } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { createTestPostgres, migrate, openPostgres } from '@kefu/migrations'
 import { newId } from '@kefu/schema'
-import { kill9, spawnCloud, waitHealthy } from '../../e2e/support/processes.ts'
+import { freePort, kill9, spawnCloud, waitHealthy } from '../../e2e/support/processes.ts'
 
 export interface SyncBenchOptions {
   agents: number
@@ -68,7 +68,7 @@ export async function runSyncBench(o: SyncBenchOptions): Promise<SyncBenchResult
   const secret = 'bench-secret-0123456789abcdef'
   const t = await createTestPostgres()
   const hosts: ChildProcess[] = []
-  const port = 30000 + Math.floor(Math.random() * 20000)
+  const port = await freePort()
   const url = `http://127.0.0.1:${port}`
   // KEFU_BENCH_CPU_PROF=DIR: CPU profiles there, of the cloud's whole run (written when it
   // stops) and of each agent host's measured seconds (agent-host-<pid>.cpuprofile).

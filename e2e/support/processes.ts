@@ -1,5 +1,6 @@
 /** Child processes for kill -9 tests: the cloud (`kefu cloud`) and an agent (agent-child.ts). */
 import { fork, spawn, type ChildProcess } from 'node:child_process'
+import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
@@ -15,6 +16,21 @@ export async function waitHealthy(url: string, ms = 90_000): Promise<void> {
     await new Promise((r) => setTimeout(r, 100))
   }
   throw new Error(`cloud at ${url} did not become healthy`)
+}
+
+/**
+ * A loopback port free right now, chosen by the system: a port picked at random can be one a
+ * service or a connection already holds, and the cloud would then fail to start.
+ */
+export async function freePort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', resolve)
+  })
+  const { port } = server.address() as { port: number }
+  await new Promise((resolve) => server.close(resolve))
+  return port
 }
 
 export function spawnCloud(port: number, env: Record<string, string>, nodeArgs: readonly string[] = []): ChildProcess {
