@@ -5,10 +5,9 @@
  * replica tables the bench writes notifies when rows land, and each arrival is reported to
  * the parent with a timestamp on the clock every process shares (`timeOrigin + now()`).
  *
- * IPC in: `{ type: 'start', cloudUrl, secret, agents: [index, agentId][] }`, `{ type: 'cpu' }`
- * and `{ type: 'profile', dir }` (any time), then `{ type: 'stop' }`. Out: `{ type: 'ready' }`,
- * `{ type: 'seen', rows: [index, rowId, atMs][] }` every few milliseconds, `{ type: 'cpu', micros }`
- * (the process' CPU time so far), `{ type: 'profiled' }`, `{ type: 'stopped' }`.
+ * IPC in: `{ type: 'start', cloudUrl, secret, agents: [index, agentId][] }`, `{ type: 'profile',
+ * dir }` (any time), then `{ type: 'stop' }`. Out: `{ type: 'ready' }`, `{ type: 'seen', rows:
+ * [index, rowId, atMs][] }` every few milliseconds, `{ type: 'profiled' }`, `{ type: 'stopped' }`.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { Session } from 'node:inspector/promises'
@@ -110,14 +109,10 @@ async function profile(dir: string | null): Promise<void> {
   process.send?.({ type: 'profiled' })
 }
 
-process.on('message', (m: Start | { type: 'stop' | 'cpu' } | { type: 'profile'; dir: string | null }) => {
+process.on('message', (m: Start | { type: 'stop' } | { type: 'profile'; dir: string | null }) => {
   if (m.type === 'start') void start(m)
   else if (m.type === 'profile') void profile(m.dir)
   else if (m.type === 'stop') void stop()
-  else if (m.type === 'cpu') {
-    const u = process.cpuUsage()
-    process.send?.({ type: 'cpu', micros: u.user + u.system })
-  }
 })
 // The parent gone: nothing to report to.
 process.on('disconnect', () => process.exit(0))

@@ -91,8 +91,7 @@ export async function runSyncBench(o: SyncBenchOptions): Promise<SyncBenchResult
       ids.push(id)
       convs.push(conv)
     }
-    // The agent hosts' CPU time, asked for at the start and the end of the measured load.
-    const cpuReplies = new Map<ChildProcess, (micros: number) => void>()
+    // Profiling in the agent hosts starts and stops on a message each acknowledges.
     const profiled = new Map<ChildProcess, () => void>()
     const hostsProfile = (dir: string | null) =>
       Promise.all(
@@ -104,18 +103,16 @@ export async function runSyncBench(o: SyncBenchOptions): Promise<SyncBenchResult
             }),
         ),
       )
-    const hostsCpu = () =>
-      Promise.all(
-        hosts.map(
-          (h) =>
-            new Promise<number>((resolve) => {
-              cpuReplies.set(h, resolve)
-              h.send({ type: 'cpu' })
-            }),
-        ),
-      ).then((us) => us.reduce((a, b) => a + b, 0))
-    let cpuAtStart: Promise<number> | null = null
-    let cloudCpuAtStart: number | null = null
+    // The CPU time of the agent hosts (together) and of the cloud, at the start and the end of
+    // the measured load.
+    const cpuNow = () => {
+      const each = hosts.map((h) => processCpuMs(h.pid))
+      return {
+        hosts: each.includes(null) ? null : (each as number[]).reduce((a, b) => a + b, 0),
+        cloud: processCpuMs(cloud.pid),
+      }
+    }
+    let cpuAtStart: ReturnType<typeof cpuNow> | null = null
     const seen = new Map<string, number>() // `${agent}:${row id}` → arrival time
     const committed = new Map<string, number>() // `${agent}:${row id}` → commit time
     let duplicated = 0
@@ -132,9 +129,8 @@ export async function runSyncBench(o: SyncBenchOptions): Promise<SyncBenchResult
       const mine = ids.flatMap((id, i) => (i % n === p ? [[i, id] as [number, string]] : []))
       await new Promise<void>((resolve, reject) => {
         child.once('exit', (code) => reject(new Error(`agent host exited (${code}) before it was ready`)))
-        child.on('message', (m: { type: string; rows?: [number, string, number][]; micros?: number }) => {
+        child.on('message', (m: { type: string; rows?: [number, string, number][] }) => {
           if (m.type === 'ready') resolve()
-          else if (m.type === 'cpu') cpuReplies.get(child)?.(m.micros!)
           else if (m.type === 'profiled') profiled.get(child)?.()
           else if (m.type === 'seen')
             for (const [i, id, at] of m.rows!) {
@@ -163,8 +159,7 @@ export async function runSyncBench(o: SyncBenchOptions): Promise<SyncBenchResult
       const due = start + b * interval
       const measured = due >= t0
       if (measured && !cpuAtStart) {
-        cpuAtStart = hostsCpu()
-        cloudCpuAtStart = processCpuMs(cloud.pid)
+        cpuAtStart = cpuNow()
         if (profDir) void hostsProfile(profDir)
       }
       const wait = due - now()
@@ -205,9 +200,11 @@ export async function runSyncBench(o: SyncBenchOptions): Promise<SyncBenchResult
     }
     await Promise.all(inflight)
     const loadEnd = now()
-    const cpuOfLoad = (await hostsCpu()) - (await (cpuAtStart ?? hostsCpu()))
-    const cloudCpuNow = processCpuMs(cloud.pid)
-    const cloudCpuOfLoad = cloudCpuNow !== null && cloudCpuAtStart !== null ? cloudCpuNow - cloudCpuAtStart : null
+    const cpuAtEnd = cpuNow()
+    const cpuOfLoad = (which: 'hosts' | 'cloud') => {
+      const [a, b] = [cpuAtStart?.[which] ?? null, cpuAtEnd[which]]
+      return a === null || b === null ? null : b - a
+    }
     if (profDir) await hostsProfile(null)
     const deadline = Date.now() + 15_000
     while (Date.now() < deadline && [...committed.keys()].some((id) => !seen.has(id))) await new Promise((r) => setTimeout(r, 100))
@@ -229,10 +226,14 @@ export async function runSyncBench(o: SyncBenchOptions): Promise<SyncBenchResult
     // KEFU_BENCH_DUMP=FILE: every (agent:row, ms into the measured load, latency), as JSON.
     if (dumpTo) writeFileSync(dumpTo, JSON.stringify(dump))
     const applied = lat.length
-    const coreShare = cpuOfLoad / 1000 / (loadEnd - t0) / n // CPU ms per wall ms, per host
-    log(`agent hosts: ${Math.round(cpuOfLoad / 1000)} ms of CPU over ${o.seconds} s of load, ${Math.round(coreShare * 100)} % of a core each; ${Math.round(cpuOfLoad / applied)} µs per change applied`)
-    if (cloudCpuOfLoad !== null)
-      log(`cloud: ${Math.round(cloudCpuOfLoad)} ms of CPU over the same seconds, ${Math.round(cloudCpuOfLoad / (loadEnd - t0) * 100)} % of a core; ${Math.round((cloudCpuOfLoad * 1000) / applied)} µs per change applied`)
+    const hostsCpuMs = cpuOfLoad('hosts')
+    const cloudCpuMs = cpuOfLoad('cloud')
+    if (hostsCpuMs !== null) {
+      const coreShare = hostsCpuMs / (loadEnd - t0) / n // CPU ms per wall ms, per host
+      log(`agent hosts: ${Math.round(hostsCpuMs)} ms of CPU over ${o.seconds} s of load, ${Math.round(coreShare * 100)} % of a core each; ${Math.round((hostsCpuMs * 1000) / applied)} µs per change applied`)
+    }
+    if (cloudCpuMs !== null)
+      log(`cloud: ${Math.round(cloudCpuMs)} ms of CPU over the same seconds, ${Math.round((cloudCpuMs / (loadEnd - t0)) * 100)} % of a core; ${Math.round((cloudCpuMs * 1000) / applied)} µs per change applied`)
     return {
       agents: o.agents,
       changes: committed.size,
